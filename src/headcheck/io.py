@@ -300,6 +300,7 @@ class ParquetWriter(Writer):
             raise InputError(
                 path, "writing Parquet needs pyarrow: pip install 'headcheck[parquet]'"
             ) from exc
+        super().__init__(path)
         self._rows: list[dict[str, Any]] = []
         self._rows_per_group = rows_per_group
         self._writer: Any = None

@@ -1,0 +1,42 @@
+"""Shared fixtures: the real packaged model, loaded once per test session."""
+
+from __future__ import annotations
+
+import socket
+from pathlib import Path
+
+import pytest
+
+from headcheck import Detector
+
+ROOT = Path(__file__).resolve().parents[1]
+EXAMPLES = ROOT / "examples" / "articles.jsonl"
+
+POLITICS = (
+    "Diplomats from both countries met in Geneva on Tuesday to discuss the ceasefire. "
+    "The foreign minister said the talks had been constructive. Officials expect a joint "
+    "statement on the release of prisoners next week."
+)
+POLITICS_TITLE = "Diplomats meet in Geneva for ceasefire talks"
+CRICKET_TITLE = "Live Score: India vs Australia, 2nd Test, Day 3"
+
+
+@pytest.fixture(scope="session")
+def detector() -> Detector:
+    """A detector on the packaged all-MiniLM-L6-v2, shared by the whole session."""
+    return Detector()
+
+
+@pytest.fixture
+def no_network(monkeypatch: pytest.MonkeyPatch) -> list[tuple[object, ...]]:
+    """Make every socket connection fail, and record the attempts."""
+    attempts: list[tuple[object, ...]] = []
+
+    def refuse(self: socket.socket, address: object, *args: object) -> None:
+        attempts.append((address,))
+        raise OSError(f"network blocked in tests: connect to {address!r}")
+
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    monkeypatch.setattr(socket.socket, "connect_ex", refuse)
+    monkeypatch.setattr(socket, "create_connection", lambda *a, **k: refuse(None, a))  # type: ignore[arg-type]
+    return attempts

@@ -1,0 +1,44 @@
+"""The pandas helper."""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+import pytest
+
+from conftest import CRICKET_TITLE, POLITICS, POLITICS_TITLE
+from headcheck import Detector, check_frame
+
+
+def test_frame_gains_three_columns_row_for_row(detector: Detector) -> None:
+    """Any column names work; the result columns line up with the rows."""
+    frame = pd.DataFrame(
+        {"headline": [POLITICS_TITLE, CRICKET_TITLE, None], "body": [POLITICS, POLITICS, POLITICS]},
+        index=[10, 20, 30],
+    )
+    out = check_frame(frame, title_column="headline", text_column="body", detector=detector)
+    assert list(out.index) == [10, 20, 30]
+    assert list(out["is_headline_mismatch"]) == [False, True, True]
+    reasons = out["headline_mismatch_reason"]
+    assert reasons.isna().tolist() == [True, False, False]  # no reason: a missing value
+    assert reasons.iloc[1:].tolist() == ["low_similarity", "missing_title"]
+    assert out["headline_similarity"].iloc[0] > 0.6 and math.isnan(
+        out["headline_similarity"].iloc[2]
+    )
+    assert list(frame.columns) == ["headline", "body"]  # the input is left alone
+
+
+def test_detector_method_matches_the_function(detector: Detector) -> None:
+    """Detector.check_frame gives the same columns as check_frame."""
+    frame = pd.DataFrame({"title": [POLITICS_TITLE], "text": [POLITICS]})
+    pd.testing.assert_frame_equal(
+        detector.check_frame(frame), check_frame(frame, detector=detector)
+    )
+
+
+def test_missing_column_names_what_the_frame_has(detector: Detector) -> None:
+    """A wrong column name is reported with the columns that exist."""
+    frame = pd.DataFrame({"headline": ["a"], "body": ["b"]})
+    with pytest.raises(KeyError, match="title_column"):
+        check_frame(frame, detector=detector)
