@@ -1,0 +1,79 @@
+"""The Scrapy pipeline, tested with real crawls of a site served on 127.0.0.1."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+pytest.importorskip("scrapy", reason="the scrapy extra is not installed")
+
+from crawl.site import ARTICLES, serve
+
+RUNNER = Path(__file__).parent / "crawl" / "run_crawl.py"
+WRONG = {title for _, title, _, wrong in ARTICLES if wrong}
+
+
+def crawl(tmp_path: Path, kind: str = "dict", **settings: str) -> dict[str, Any]:
+    """Crawl the test site in a fresh process; return its items and stats."""
+    out = tmp_path / f"crawl-{kind}.json"
+    with serve() as base:
+        args = [sys.executable, str(RUNNER), base, str(out), kind]
+        args += [f"{key}={value}" for key, value in settings.items()]
+        done = subprocess.run(args, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr[-3000:]
+    result = json.loads(out.read_text())
+    result["log"] = done.stderr
+    return result
+
+
+def test_tag_mode_writes_results_and_stats(tmp_path: Path) -> None:
+    """In tag mode every item passes, carrying its result; wrong titles are flagged."""
+    result = crawl(tmp_path, HEADCHECK_ACTION="tag")
+    items, stats = result["items"], result["stats"]
+    assert len(items) == len(ARTICLES)
+    flagged = {i["title"] for i in items if i["headcheck"]["is_headline_mismatch"]}
+    assert flagged == WRONG
+    assert stats["headcheck/items"] == len(ARTICLES)
+    assert stats["headcheck/checked"] == len(ARTICLES)
+    assert stats["headcheck/flagged"] == len(WRONG)
+    assert stats["headcheck/flagged/low_similarity"] == len(WRONG)
+    assert "headcheck flagged 3 of 8 items" in result["log"]
+
+
+def test_drop_mode_drops_flagged_items_through_scrapy(tmp_path: Path) -> None:
+    """In drop mode flagged items are dropped and Scrapy's own stats count them."""
+    result = crawl(tmp_path, HEADCHECK_ACTION="drop")
+    items, stats = result["items"], result["stats"]
+    assert {i["title"] for i in items} == {t for _, t, _, w in ARTICLES if not w}
+    assert all("headcheck" not in i for i in items)
+    assert stats["headcheck/dropped"] == len(WRONG)
+    assert stats["item_dropped_count"] == len(WRONG)
+    assert stats["item_dropped_reasons_count/HeadlineMismatch"] == len(WRONG)
+
+
+@pytest.mark.parametrize("kind", ["item", "dataclass"])
+def test_declared_item_fields_are_tagged(tmp_path: Path, kind: str) -> None:
+    """scrapy.Item and dataclass items with the result field declared get tagged."""
+    items = crawl(tmp_path, kind, HEADCHECK_ACTION="tag")["items"]
+    assert len(items) == len(ARTICLES)
+    assert {i["title"] for i in items if i["headcheck"]["is_headline_mismatch"]} == WRONG
+
+
+def test_item_without_the_field_is_counted_not_crashed(tmp_path: Path) -> None:
+    """An item class that cannot take the result field passes untagged, counted and logged once."""
+    result = crawl(tmp_path, "bare_item", HEADCHECK_ACTION="tag")
+    assert len(result["items"]) == len(ARTICLES)
+    assert result["stats"]["headcheck/untaggable"] == len(ARTICLES)
+    assert result["log"].count("cannot write field 'headcheck'") == 1
+
+
+def test_unknown_action_disables_the_pipeline_with_the_valid_values(tmp_path: Path) -> None:
+    """A bad HEADCHECK_ACTION is rejected with NotConfigured naming tag and drop."""
+    result = crawl(tmp_path, HEADCHECK_ACTION="delete")
+    assert "HEADCHECK_ACTION is 'delete'; valid values: tag, drop" in result["log"]
+    assert "headcheck/items" not in result["stats"]
