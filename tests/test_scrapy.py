@@ -31,10 +31,15 @@ def crawl(tmp_path: Path, kind: str = "dict", **settings: str) -> dict[str, Any]
     return result
 
 
-def test_tag_mode_writes_results_and_stats(tmp_path: Path) -> None:
+def test_tag_mode_writes_results_and_stats(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     """In tag mode every item passes, carrying its result; wrong titles are flagged."""
     result = crawl(tmp_path, HEADCHECK_ACTION="tag")
     items, stats = result["items"], result["stats"]
+    with capsys.disabled():
+        ours = {k: v for k, v in sorted(stats.items()) if k.startswith("headcheck/")}
+        print(f"\n[scrapy tag crawl] {ours}, item_scraped_count={stats.get('item_scraped_count')}")
     assert len(items) == len(ARTICLES)
     flagged = {i["title"] for i in items if i["headcheck"]["is_headline_mismatch"]}
     assert flagged == WRONG
@@ -56,9 +61,9 @@ def test_drop_mode_drops_flagged_items_through_scrapy(tmp_path: Path) -> None:
     assert stats["item_dropped_reasons_count/HeadlineMismatch"] == len(WRONG)
 
 
-@pytest.mark.parametrize("kind", ["item", "dataclass"])
+@pytest.mark.parametrize("kind", ["item", "dataclass", "attrs"])
 def test_declared_item_fields_are_tagged(tmp_path: Path, kind: str) -> None:
-    """scrapy.Item and dataclass items with the result field declared get tagged."""
+    """scrapy.Item, dataclass and attrs items with the result field declared get tagged."""
     items = crawl(tmp_path, kind, HEADCHECK_ACTION="tag")["items"]
     assert len(items) == len(ARTICLES)
     assert {i["title"] for i in items if i["headcheck"]["is_headline_mismatch"]} == WRONG

@@ -72,13 +72,12 @@ def detect_format(path: str, given: str | None = None) -> Format:
 def _open_binary_in(path: str) -> IO[bytes]:
     if path == "-":
         return sys.stdin.buffer
+    # Closed by the reader's `finally`; a .gz is decompressed as it is read.
+    opener: Any = gzip.open if path.lower().endswith(".gz") else open
     try:
-        handle: IO[bytes] = open(path, "rb")  # noqa: SIM115 - closed by the reader's finally
+        return opener(path, "rb")  # type: ignore[no-any-return]
     except OSError as exc:
         raise InputError(path, f"cannot open: {exc.strerror or exc}") from exc
-    if path.lower().endswith(".gz"):
-        return gzip.GzipFile(fileobj=handle)  # type: ignore[return-value]
-    return handle
 
 
 def read_rows(path: str, fmt: Format) -> Iterator[Row]:

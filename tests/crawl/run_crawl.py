@@ -1,7 +1,8 @@
 """Run one real Scrapy crawl of the test site with the headcheck pipeline; write items and stats.
 
 Usage: python run_crawl.py BASE_URL OUT.json ITEM_KIND [SETTING=VALUE ...]
-ITEM_KIND: dict, item (scrapy.Item with the result field), bare_item (without it), dataclass.
+ITEM_KIND: dict, item (scrapy.Item with the result field), bare_item (without it), dataclass,
+attrs.
 A separate process because Twisted's reactor cannot be restarted inside one test session.
 """
 
@@ -12,7 +13,9 @@ import json
 import sys
 from typing import Any
 
+import attrs
 import scrapy
+from itemadapter import ItemAdapter
 from scrapy.crawler import CrawlerProcess
 from scrapy.signals import item_scraped
 
@@ -38,7 +41,21 @@ class ArticleData:
     headcheck: Any = None
 
 
-KINDS = {"dict": dict, "item": ArticleItem, "bare_item": BareItem, "dataclass": ArticleData}
+@attrs.define
+class ArticleAttrs:
+    url: str
+    title: str
+    text: str
+    headcheck: Any = None
+
+
+KINDS = {
+    "dict": dict,
+    "item": ArticleItem,
+    "bare_item": BareItem,
+    "dataclass": ArticleData,
+    "attrs": ArticleAttrs,
+}
 
 
 class NewsSpider(scrapy.Spider):
@@ -77,7 +94,7 @@ def main() -> None:
     items: list[dict[str, Any]] = []
 
     def keep(item: Any, **_: Any) -> None:
-        items.append(dataclasses.asdict(item) if dataclasses.is_dataclass(item) else dict(item))
+        items.append(ItemAdapter(item).asdict())
 
     # Scrapy holds signal handlers weakly: `keep` lives as long as this frame does.
     crawler.signals.connect(keep, signal=item_scraped)

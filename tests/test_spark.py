@@ -1,0 +1,72 @@
+"""Spark: the UDF on a real local Spark session gives the local result row for row."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import sys
+import time
+
+import pytest
+
+pytest.importorskip("pyspark", reason="the spark extra is not installed")
+if shutil.which("java") is None:
+    pytest.skip(
+        "Spark needs Java: no `java` on PATH (.ci/run installs a JRE)", allow_module_level=True
+    )
+
+from pyspark.sql import SparkSession
+
+from conftest import EXAMPLES
+from headcheck import Detector
+from headcheck.spark import add_headcheck_columns
+
+
+@pytest.fixture(scope="module")
+def spark() -> SparkSession:
+    os.environ["PYSPARK_PYTHON"] = sys.executable
+    os.environ["PYSPARK_DRIVER_PYTHON"] = sys.executable
+    session = (
+        SparkSession.builder.master("local[2]")
+        .appName("headcheck-test")
+        .config("spark.ui.enabled", "false")
+        .config("spark.driver.host", "127.0.0.1")
+        .config("spark.sql.shuffle.partitions", "2")
+        .config("spark.sql.execution.arrow.maxRecordsPerBatch", "16")
+        .getOrCreate()
+    )
+    yield session
+    session.stop()
+
+
+def test_spark_result_equals_local_result_row_for_row(
+    spark: SparkSession, detector: Detector, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Every example row scored on Spark matches the local detector's result."""
+    rows = [json.loads(line) for line in EXAMPLES.read_text(encoding="utf-8").splitlines()]
+    records = [(r["id"], r["title"], r["text"]) for r in rows]
+    frame = spark.createDataFrame(records, "id string, title string, text string").repartition(2)
+    started = time.perf_counter()
+    scored = add_headcheck_columns(frame).orderBy("id").collect()
+    seconds = time.perf_counter() - started
+    local = detector.check_many((title, text) for _, title, text in records)
+    assert len(scored) == len(records)
+    for row, (record, result) in zip(scored, zip(records, local, strict=True), strict=True):
+        assert row["id"] == record[0]
+        assert row["is_headline_mismatch"] == result.is_mismatch
+        assert row["headline_mismatch_reason"] == result.reason
+        assert row["headline_evidence"] == result.evidence
+        if result.similarity is None:
+            assert row["headline_similarity"] is None
+        else:
+            assert row["headline_similarity"] == pytest.approx(result.similarity, abs=1e-5)
+    with capsys.disabled():
+        print(f"\n[spark] {len(scored)} rows scored on local[2] in {seconds:.1f} s")
+
+
+def test_missing_column_is_named(spark: SparkSession) -> None:
+    """A wrong column name is reported with the columns that exist."""
+    frame = spark.createDataFrame([("a", "b")], "headline string, body string")
+    with pytest.raises(ValueError, match="title_column"):
+        add_headcheck_columns(frame)
