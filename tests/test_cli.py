@@ -12,12 +12,12 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from conftest import CRICKET_TITLE, EXAMPLES, POLITICS, POLITICS_TITLE
+from conftest import EXAMPLES, POLITICS, POLITICS_TITLE, SPORTS_TITLE
 from headcheck.cli import main
 
 ROWS = [
     {"id": 1, "title": POLITICS_TITLE, "text": POLITICS},
-    {"id": 2, "title": CRICKET_TITLE, "text": POLITICS},
+    {"id": 2, "title": SPORTS_TITLE, "text": POLITICS},
     {"id": 3, "title": "Storm hits coast", "text": None},
     {"id": 4, "title": POLITICS_TITLE, "text": POLITICS},
 ]
@@ -111,7 +111,7 @@ def test_summary_line_counts_reasons(tmp_path: Path, capsys: pytest.CaptureFixtu
     source = write_jsonl(tmp_path / "in.jsonl", ROWS)
     main(["scan", str(source), "-o", str(tmp_path / "out.jsonl")])
     err = capsys.readouterr().err
-    assert "checked 4, flagged 2 (50.0%; low_similarity 1), skipped 1 (missing_text 1)" in err
+    assert "checked 4, flagged 2 (50.0%) [low_similarity 1, missing_text 1], skipped 1" in err
     assert "articles/s" in err
 
 
@@ -243,3 +243,9 @@ def test_example_file_flags_the_cricket_headline(tmp_path: Path) -> None:
     assert cricket and all(r["is_headline_mismatch"] for r in cricket)
     diplomats = [r for r in rows if str(r["title"]).startswith("Diplomats agree")]
     assert diplomats and not diplomats[0]["is_headline_mismatch"]
+    reasons = {r["title"]: r["headline_mismatch_reason"] or "" for r in rows}
+    assert reasons["Heatwave warning issued as temperatures set to pass 38C"].startswith(
+        "boilerplate_text"
+    )  # a cookie wall as the body
+    assert reasons["Ceasefire holds as aid convoys reach the city"].startswith("boilerplate_text")
+    assert reasons["Home"].startswith("boilerplate_title")

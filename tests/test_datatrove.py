@@ -14,12 +14,12 @@ from datatrove.executor import LocalPipelineExecutor
 from datatrove.pipeline.readers import JsonlReader
 from datatrove.pipeline.writers import JsonlWriter
 
-from conftest import CRICKET_TITLE, POLITICS, POLITICS_TITLE
+from conftest import POLITICS, POLITICS_TITLE, SPORTS_TITLE
 from headcheck.datatrove import HeadlineFilter
 
 DOCS = [
     {"id": "good-1", "title": POLITICS_TITLE, "text": POLITICS},
-    {"id": "bad-1", "title": CRICKET_TITLE, "text": POLITICS},
+    {"id": "bad-1", "title": SPORTS_TITLE, "text": POLITICS},
     {"id": "good-2", "title": "Ceasefire talks in Geneva", "text": POLITICS},
     {"id": "no-title", "text": POLITICS},
 ]

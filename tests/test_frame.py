@@ -7,14 +7,14 @@ import math
 import pandas as pd
 import pytest
 
-from conftest import CRICKET_TITLE, POLITICS, POLITICS_TITLE
+from conftest import POLITICS, POLITICS_TITLE, SPORTS_TITLE
 from headcheck import Detector, check_frame
 
 
 def test_frame_gains_three_columns_row_for_row(detector: Detector) -> None:
     """Any column names work; the result columns line up with the rows."""
     frame = pd.DataFrame(
-        {"headline": [POLITICS_TITLE, CRICKET_TITLE, None], "body": [POLITICS, POLITICS, POLITICS]},
+        {"headline": [POLITICS_TITLE, SPORTS_TITLE, None], "body": [POLITICS, POLITICS, POLITICS]},
         index=[10, 20, 30],
     )
     out = check_frame(frame, title_column="headline", text_column="body", detector=detector)

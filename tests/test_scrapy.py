@@ -47,7 +47,8 @@ def test_tag_mode_writes_results_and_stats(
     assert stats["headcheck/checked"] == len(ARTICLES)
     assert stats["headcheck/flagged"] == len(WRONG)
     assert stats["headcheck/flagged/low_similarity"] == len(WRONG)
-    assert "headcheck flagged 3 of 8 items" in result["log"]
+    assert stats["headcheck/flagged/boilerplate_title"] == 2  # "Live Score: ..." and "Home"
+    assert "headcheck flagged 3 of 8 items (boilerplate_title 2, low_similarity 3)" in result["log"]
 
 
 def test_drop_mode_drops_flagged_items_through_scrapy(tmp_path: Path) -> None:

@@ -20,6 +20,7 @@ from pyspark.sql import SparkSession
 
 from conftest import EXAMPLES
 from headcheck import Detector
+from headcheck.result import join_reasons
 from headcheck.spark import add_headcheck_columns
 
 
@@ -55,7 +56,7 @@ def test_spark_result_equals_local_result_row_for_row(
     for row, (record, result) in zip(scored, zip(records, local, strict=True), strict=True):
         assert row["id"] == record[0]
         assert row["is_headline_mismatch"] == result.is_mismatch
-        assert row["headline_mismatch_reason"] == result.reason
+        assert row["headline_mismatch_reason"] == join_reasons(result.reasons)
         assert row["headline_evidence"] == result.evidence
         if result.similarity is None:
             assert row["headline_similarity"] is None

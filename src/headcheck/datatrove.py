@@ -28,9 +28,10 @@ class HeadlineFilter(BaseFilter):
     """Scores each document's headline against its text, in batches.
 
     ``action="drop"`` removes flagged documents, with the reason code as datatrove's drop
-    reason (stats ``dropped_<reason>``; an ``exclusion_writer`` keeps them); ``"annotate"``
-    keeps every document. Either way the result fields are added to ``doc.metadata``. The
-    model loads lazily, once per worker.
+    reason (stats ``dropped_<first reason>``; an ``exclusion_writer`` keeps them);
+    ``"annotate"`` keeps every document. Either way each reason counts in
+    ``flagged_<reason>`` and the result fields are added to ``doc.metadata``. The model loads
+    lazily, once per worker.
     """
 
     name = "🗞️ Headline match"
@@ -85,6 +86,7 @@ class HeadlineFilter(BaseFilter):
             if not result.is_mismatch:
                 decisions.append(True)
                 continue
-            self.stat_update(f"flagged_{result.reason}")
+            for reason in result.reasons:
+                self.stat_update(f"flagged_{reason}")
             decisions.append((False, str(result.reason)) if self.action == "drop" else True)
         return decisions

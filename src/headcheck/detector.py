@@ -19,6 +19,7 @@ from headcheck.decision import (
 )
 from headcheck.model import Encoder, SentenceTransformerEncoder
 from headcheck.result import CheckResult, Reason
+from headcheck.rules import rule_reasons
 from headcheck.text import Prepared, prepare
 
 #: Texts whose embeddings are kept between batches: scraped files repeat boilerplate bodies
@@ -129,7 +130,7 @@ class Detector:
                 else:
                     prepared[i] = units
             if problem is not None:
-                results[i] = CheckResult(similarity=None, is_mismatch=True, reason=problem)
+                results[i] = CheckResult(similarity=None, reasons=(problem,))
         if prepared:
             vectors = self._embed(
                 [t for u in prepared.values() for t in (u.headline, u.lead, *u.sentences)]
@@ -145,11 +146,12 @@ class Detector:
             headline, np.stack([vectors[s] for s in units.sentences])
         )
         similarity = combine(lead_similarity, sentence_similarity)
-        flagged = is_mismatch(similarity, self.threshold)
+        reasons = rule_reasons(units)
+        if is_mismatch(similarity, self.threshold):
+            reasons.append("low_similarity")
         return CheckResult(
             similarity=similarity,
-            is_mismatch=flagged,
-            reason="low_similarity" if flagged else None,
+            reasons=tuple(reasons),
             evidence=units.sentences[index],
             lead_similarity=lead_similarity,
             sentence_similarity=sentence_similarity,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from headcheck.result import MISMATCH_FIELD, REASON_FIELD, SIMILARITY_FIELD
+from headcheck.result import MISMATCH_FIELD, REASON_FIELD, SIMILARITY_FIELD, join_reasons
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -44,5 +44,5 @@ def check_frame(
         float("nan") if r.similarity is None else r.similarity for r in results
     ]
     out[MISMATCH_FIELD] = [r.is_mismatch for r in results]
-    out[REASON_FIELD] = [r.reason for r in results]
+    out[REASON_FIELD] = [join_reasons(r.reasons) for r in results]
     return out

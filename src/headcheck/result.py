@@ -16,7 +16,9 @@ Reason = Literal[
 ]
 REASONS: tuple[str, ...] = get_args(Reason)
 #: Reasons given to a record that could not be scored at all.
-UNSCORED_REASONS = frozenset(REASONS) - {"low_similarity"}
+UNSCORED_REASONS = frozenset(
+    {"missing_title", "missing_text", "empty_title", "empty_text", "not_text"}
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,23 +26,31 @@ class CheckResult:
     """The verdict on one headline/body pair.
 
     ``similarity`` is in [-1, 1], higher meaning more alike; it is ``None`` when the pair
-    could not be scored, and then ``reason`` says why. ``evidence`` is the body sentence that
-    matches the headline best.
+    could not be scored. ``reasons`` lists every reason the pair was flagged for, most
+    specific first (empty when it was not); ``reason`` is the first. ``evidence`` is the body
+    sentence that matches the headline best.
     """
 
     similarity: float | None
-    is_mismatch: bool
-    reason: Reason | None
+    reasons: tuple[Reason, ...] = ()
     evidence: str | None = None
     lead_similarity: float | None = None
     sentence_similarity: float | None = None
+
+    @property
+    def is_mismatch(self) -> bool:
+        return bool(self.reasons)
+
+    @property
+    def reason(self) -> Reason | None:
+        return self.reasons[0] if self.reasons else None
 
     @property
     def scored(self) -> bool:
         return self.similarity is not None
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        return {**asdict(self), "is_mismatch": self.is_mismatch, "reason": self.reason}
 
 
 #: Names of the columns (and output fields) the result adds to a record or frame.
@@ -51,12 +61,17 @@ EVIDENCE_FIELD = "headline_evidence"
 RESULT_FIELDS = (SIMILARITY_FIELD, MISMATCH_FIELD, REASON_FIELD, EVIDENCE_FIELD)
 
 
+def join_reasons(reasons: tuple[str, ...]) -> str | None:
+    """Reasons as one output value: comma-separated, most specific first; None for none."""
+    return ",".join(reasons) if reasons else None
+
+
 def result_fields(result: CheckResult, *, evidence: bool = True) -> dict[str, Any]:
     """The result as output columns, rounded for files."""
     fields: dict[str, Any] = {
         SIMILARITY_FIELD: None if result.similarity is None else round(result.similarity, 4),
         MISMATCH_FIELD: result.is_mismatch,
-        REASON_FIELD: result.reason,
+        REASON_FIELD: join_reasons(result.reasons),
     }
     if evidence:
         fields[EVIDENCE_FIELD] = result.evidence

@@ -17,7 +17,6 @@ from headcheck.result import (
     MISMATCH_FIELD,
     REASON_FIELD,
     SIMILARITY_FIELD,
-    UNSCORED_REASONS,
     result_fields,
 )
 
@@ -51,13 +50,18 @@ class ScanStats:
 
     checked: int = 0
     flagged: int = 0
+    #: Records that could not be scored (an input reason, or unreadable).
+    skipped: int = 0
+    #: Flagged records by reason; a record flagged for several reasons counts under each.
     reasons: Counter[str] = field(default_factory=Counter)
     seconds: float = 0.0
 
-    @property
-    def skipped(self) -> int:
-        """Records that could not be scored (flagged with an input reason, or unreadable)."""
-        return sum(n for r, n in self.reasons.items() if r in UNSCORED_REASONS or r == UNREADABLE)
+    def add(self, reasons: tuple[str, ...], *, scored: bool) -> None:
+        self.checked += 1
+        self.skipped += not scored
+        if reasons:
+            self.flagged += 1
+            self.reasons.update(reasons)
 
     @property
     def mismatch_rate(self) -> float:
@@ -68,15 +72,12 @@ class ScanStats:
         return self.checked / self.seconds if self.seconds > 0 else 0.0
 
     def summary(self) -> str:
-        """One line: checked, flagged, skipped by reason, rate and speed."""
-        skipped = ", ".join(
-            f"{r} {n}" for r, n in sorted(self.reasons.items()) if r != "low_similarity"
-        )
+        """One line: checked, flagged with its reasons, skipped, rate and speed."""
+        reasons = ", ".join(f"{r} {n}" for r, n in sorted(self.reasons.items()))
         return (
-            f"checked {self.checked}, flagged {self.flagged} ({self.mismatch_rate:.1%}; "
-            f"low_similarity {self.reasons.get('low_similarity', 0)}), skipped {self.skipped}"
-            + (f" ({skipped})" if skipped else "")
-            + f", {self.per_second:.1f} articles/s in {self.seconds:.1f} s"
+            f"checked {self.checked}, flagged {self.flagged} ({self.mismatch_rate:.1%})"
+            + (f" [{reasons}]" if reasons else "")
+            + f", skipped {self.skipped}, {self.per_second:.1f} articles/s in {self.seconds:.1f} s"
         )
 
 
@@ -117,13 +118,12 @@ def scan_rows(
                     EVIDENCE_FIELD: f"line {row.line}: {row.error}",
                 }
                 record: dict[str, Any] = {}
+                stats.add((UNREADABLE,), scored=False)
             else:
-                fields = result_fields(next(results))
+                result = next(results)
+                fields = result_fields(result)
                 record = row.record
-            stats.checked += 1
-            if fields[MISMATCH_FIELD]:
-                stats.flagged += 1
-                stats.reasons[fields[REASON_FIELD]] += 1
+                stats.add(result.reasons, scored=result.scored)
             stats.seconds = time.perf_counter() - started
             if options.only_flagged and not fields[MISMATCH_FIELD]:
                 continue

@@ -33,7 +33,7 @@ except ImportError as exc:  # pragma: no cover - depends on the environment
 from headcheck.decision import DEFAULT_THRESHOLD, check_threshold
 from headcheck.detector import Detector
 from headcheck.model import ModelError, resolve_model
-from headcheck.result import UNSCORED_REASONS, CheckResult, result_fields
+from headcheck.result import CheckResult, result_fields
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -239,13 +239,14 @@ class HeadcheckPipeline:
                     exc,
                 )
             return item
-        if result.reason in UNSCORED_REASONS:
-            self._inc(f"skipped/{result.reason}")
-        else:
+        if result.scored:
             self._inc("checked")
+        else:
+            self._inc(f"skipped/{result.reason}")
         if result.is_mismatch:
             self._inc("flagged")
-            self._inc(f"flagged/{result.reason}")
+            for reason in result.reasons:
+                self._inc(f"flagged/{reason}")
             if self.config.action == "drop":
                 self._inc("dropped")
                 score = "n/a" if result.similarity is None else f"{result.similarity:.3f}"

@@ -19,7 +19,13 @@ except ImportError as exc:  # pragma: no cover - depends on the environment
     raise ImportError("headcheck.spark needs PySpark: pip install 'headcheck[spark]'") from exc
 
 from headcheck.decision import DEFAULT_THRESHOLD, check_threshold
-from headcheck.result import EVIDENCE_FIELD, MISMATCH_FIELD, REASON_FIELD, SIMILARITY_FIELD
+from headcheck.result import (
+    EVIDENCE_FIELD,
+    MISMATCH_FIELD,
+    REASON_FIELD,
+    SIMILARITY_FIELD,
+    join_reasons,
+)
 
 #: Detectors loaded in this process, by their options: one per executor Python worker.
 _DETECTORS: dict[tuple[Any, ...], Any] = {}
@@ -56,7 +62,7 @@ def _score_batches(options: tuple[Any, ...]) -> Any:
                 {
                     SIMILARITY_FIELD: [r.similarity for r in results],
                     MISMATCH_FIELD: [r.is_mismatch for r in results],
-                    REASON_FIELD: [r.reason for r in results],
+                    REASON_FIELD: [join_reasons(r.reasons) for r in results],
                     EVIDENCE_FIELD: [r.evidence for r in results],
                 }
             )

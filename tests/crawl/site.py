@@ -84,7 +84,7 @@ ARTICLES: list[tuple[str, str, list[str], bool]] = [
     ),
     (
         "orchid",
-        "Related stories",
+        "Train drivers announce two-day strike over pay",
         [
             "A rare orchid thought to be extinct has been found growing in a nature reserve, "
             "botanists said.",

@@ -1,0 +1,244 @@
+"""Cheap rule checks that name scraper faults similarity alone misses or misreads.
+
+Each check looks at cleaned text only (see :mod:`headcheck.text`) and costs microseconds:
+site-wide or widget titles (``boilerplate_title``), bodies that are a cookie wall, paywall,
+error or bot-check page (``boilerplate_text``), and a headline in another script or language
+than its body (``language_mismatch``).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections import Counter
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from headcheck.result import Reason
+    from headcheck.text import Prepared
+
+# -- titles ----------------------------------------------------------------------------------
+
+#: Whole titles that name a page, a section or a widget rather than a story. Matched against
+#: the title with a trailing or leading site name (" | Site", "Site - ") removed.
+_BOILERPLATE_TITLES = re.compile(
+    r"""^(?:
+        home(?:\s?page)? | front\s?page | index | news | latest(?:\s+news)? | breaking(?:\s+news)?
+      | top\s+stories | top\s+news | today'?s?\s+news | headlines | live | live\s+tv | watch\s+live
+      | live\s+scores? | scores? | results | fixtures(?:\s+(?:and|&)\s+results)? | standings
+      | scoreboard | match\s+centre | match\s+center
+      | sports? | politics | business | world | opinion | technology | tech | science | health
+      | entertainment | lifestyle | travel | weather | local | national | markets? | videos?
+      | photos? | gallery | galleries | podcasts? | newsletters?
+      | related(?:\s+(?:stories|articles|news|content|posts))? | more\s+(?:stories|news)
+      | you\s+may\s+also\s+like | recommended(?:\s+for\s+you)? | trending(?:\s+now)?
+      | most\s+(?:read|popular|viewed|shared) | editor'?s\s+picks? | read\s+more | see\s+more
+      | (?:error\s+)?404(?:\s+(?:error|not\s+found))? | page\s+not\s+found | not\s+found
+      | error | an\s+error\s+occurred | something\s+went\s+wrong | access\s+denied | forbidden
+      | 403\s+forbidden | service\s+unavailable | oops!?
+      | subscribe(?:\s+(?:now|today|to\s+(?:read|continue(?:\s+reading)?)))?
+      | subscriber\s+only | premium(?:\s+content)? | sign\s*in | sign\s*up | log\s*in | log\s*on
+      | register | create\s+(?:an\s+)?account | my\s+account | account
+      | cookie\s+(?:policy|settings|preferences|consent) | cookies | privacy(?:\s+policy)?
+      | terms(?:\s+(?:of\s+(?:use|service)|(?:and|&)\s+conditions))? | contact(?:\s+us)?
+      | about(?:\s+us)? | advertisement | advertising | sponsored(?:\s+content)?
+      | just\s+a\s+moment | attention\s+required | are\s+you\s+a\s+robot | security\s+check
+      | please\s+enable\s+javascript | enable\s+javascript | javascript\s+(?:is\s+)?required
+      | please\s+wait | loading | redirecting | untitled(?:\s+document)? | search(?:\s+results)?
+      | menu | navigation | skip\s+to\s+(?:main\s+)?content
+    )[\s.!?:…]*$""",
+    re.IGNORECASE | re.VERBOSE,
+)
+#: Title starts that mark a widget or a feed rather than a story ("Live Score: A vs B").
+_BOILERPLATE_TITLE_STARTS = re.compile(
+    r"^(?:live\s+scores?|scorecard|match\s+centre|match\s+center|live\s+cricket\s+score"
+    r"|live\s+streaming|watch\s+live|latest\s+news\s+(?:from|on)|related\s+(?:stories|articles)"
+    r"|you\s+may\s+also\s+like|more\s+from|most\s+read|page\s+not\s+found|error\s+\d{3})\b",
+    re.IGNORECASE,
+)
+_SITE_SEPARATORS = re.compile(r"\s+(?:\||-|–|—|::|»|·)\s+")
+
+
+#: Widget words that mark a short title (up to eight words) anywhere in it ("Cricket live score").
+_WIDGET_WORDS = re.compile(r"\b(?:live\s+scores?|scorecard|match\s+cent(?:re|er))\b", re.IGNORECASE)
+
+
+def _boilerplate_core(title: str) -> bool:
+    if _BOILERPLATE_TITLES.match(title) or _BOILERPLATE_TITLE_STARTS.match(title):
+        return True
+    return len(title.split()) <= 8 and bool(_WIDGET_WORDS.search(title))
+
+
+def is_boilerplate_title(title: str) -> bool:
+    """A site, section, widget, error or log-in title rather than a story's headline.
+
+    A site name around it is looked through: "Home | The Daily Example" and "Example News -
+    Page not found" are boilerplate, provided the other part is short (three words or fewer).
+    """
+    title = title.strip()
+    if _boilerplate_core(title):
+        return True
+    parts = _SITE_SEPARATORS.split(title)
+    if len(parts) < 2:
+        return False
+    first, last = parts[0], parts[-1]
+    return (_boilerplate_core(first) and len(" ".join(parts[1:]).split()) <= 3) or (
+        _boilerplate_core(last) and len(" ".join(parts[:-1]).split()) <= 3
+    )
+
+
+# -- bodies ----------------------------------------------------------------------------------
+
+#: Sentences that belong to a cookie wall, paywall, error or bot-check page, or to share and
+#: sign-up furniture around an article. One hit marks the sentence.
+_BOILERPLATE_SENTENCE = re.compile(
+    r"""
+      \b(?:we|this\s+(?:site|website)|our\s+(?:site|partners))\s+uses?\s+cookies\b
+    | \bcookie\s+(?:policy|settings|preferences|consent|banner)\b
+    | \baccept\s+(?:all\s+)?cookies\b | \breject\s+all\b
+    | \bmanage\s+(?:your\s+)?(?:cookie\s+)?preferences\b
+    | \bby\s+(?:clicking|continuing|using\s+this\s+site)\b.{0,80}\b(?:agree|consent|accept)
+    | \bstoring\s+of\s+cookies\b | \bpersonali[sz]ed\s+(?:ads|advertising)\b
+    | \bsubscribe\s+(?:now|today|to\s+(?:read|continue|keep\s+reading|unlock|get))\b
+    | \balready\s+(?:a\s+)?(?:subscriber|have\s+an\s+account)\b
+    | \b(?:you\s+have|you'?ve)\s+(?:reached|used)\s+(?:your|the)\s+(?:limit|maximum|\d+)\b
+    | \bfree\s+articles?\b.{0,40}\b(?:month|remaining|left|limit)\b
+    | \b(?:available|reserved|exclusive)\s+(?:to|for)\s+(?:our\s+)?(?:subscribers|members)\b
+    | \bsubscribers?\s+only\b | \bthis\s+(?:article|content|story)\s+is\s+for\s+subscribers\b
+    | \b(?:log|sign)\s*in\s+to\s+(?:continue|read|keep\s+reading|access)\b
+    | \bcontinue\s+reading\s+(?:with|for)\b | \bunlimited\s+(?:digital\s+)?access\b
+    | \bpage\s+(?:you\s+(?:are|were)\s+looking\s+for|not\s+found|cannot\s+be\s+found)\b
+    | \bpage\s+does\s+not\s+exist\b
+    | \b(?:404|403|500|502|503)\s+(?:error|not\s+found|forbidden)\b
+    | \berror\s+(?:404|403|500|502|503)\b
+    | \brequested\s+(?:url|page)\b.{0,40}\bnot\s+(?:found|available)\b
+    | \bsomething\s+went\s+wrong\b | \baccess\s+(?:to\s+this\s+page\s+(?:has\s+been\s+)?)?denied\b
+    | \bchecking\s+(?:if\s+the\s+site\s+connection\s+is\s+secure|your\s+browser)\b
+    | \b(?:please\s+)?enable\s+(?:javascript|cookies)\b
+    | \bjavascript\s+is\s+(?:disabled|required)\b
+    | \bare\s+you\s+a\s+(?:robot|human)\b | \bverify\s+(?:that\s+)?you\s+are\s+(?:a\s+)?human\b
+    | \bcaptcha\b | \bunusual\s+traffic\b | \bjust\s+a\s+moment\b | \bray\s+id\b
+    | ^share\s+(?:this|on)\s+(?:article|story|page|facebook|twitter|x|whatsapp|linkedin|email)\b
+    | \bfollow\s+us\s+on\b | \bsign\s+up\s+(?:for|to)\s+(?:our|the)\s+(?:free\s+)?newsletter\b
+    | \bclick\s+here\s+to\b
+    | ^(?:share|tweet|email|print|comments?|advertisement|sponsored(?:\s+content)?|read\s+more
+        |related|copy\s+link)[\s:.!]*$
+    """,
+    re.IGNORECASE | re.VERBOSE,
+)
+#: A body keeps its article status when at least this many characters are not boilerplate.
+MIN_ARTICLE_CHARS = 120
+
+
+def is_boilerplate_sentence(sentence: str) -> bool:
+    """A cookie, paywall, error, bot-check, share or sign-up sentence."""
+    return bool(_BOILERPLATE_SENTENCE.search(sentence))
+
+
+def split_boilerplate(sentences: list[str]) -> tuple[list[str], list[str]]:
+    """Split sentences into (article, boilerplate), each in order."""
+    article, furniture = [], []
+    for sentence in sentences:
+        (furniture if is_boilerplate_sentence(sentence) else article).append(sentence)
+    return article, furniture
+
+
+def is_boilerplate_text(article: list[str], furniture: list[str]) -> bool:
+    """The body is a wall or an error page: boilerplate, with too little article left."""
+    if not furniture:
+        return False
+    return sum(len(s) for s in article) < MIN_ARTICLE_CHARS
+
+
+# -- language --------------------------------------------------------------------------------
+
+_SCRIPTS = (
+    ("LATIN", "latin"),
+    ("CYRILLIC", "cyrillic"),
+    ("GREEK", "greek"),
+    ("ARABIC", "arabic"),
+    ("HEBREW", "hebrew"),
+    ("CJK", "han"),
+    ("HIRAGANA", "kana"),
+    ("KATAKANA", "kana"),
+    ("HANGUL", "hangul"),
+    ("DEVANAGARI", "devanagari"),
+    ("THAI", "thai"),
+)
+#: Frequent function words; a text's language is the list it hits most, when it hits enough.
+_STOPWORDS = {
+    "en": "the of and to in is that for on with was as by at from it are be this have has an a "
+    "not his her after over says into but or will its their who do no so if we you he she they "
+    "what how why",
+    "de": "der die und das ist nicht mit den von zu im ein eine auf sich dem des für auch",
+    "fr": "le la les et des est une dans pour que qui sur pas du au avec sont ce par",
+    "es": "el la los las y que del en un una por con para es se no al lo como",
+    "it": "il di che la è e per un una non in del della sono con le gli si",
+    "pt": "o a os as de que e do da em um uma para com não se por no na",
+    "nl": "de het een en van is dat op te in niet met voor zijn aan er ook",
+}
+_STOPWORD_SETS = {lang: frozenset(words.split()) for lang, words in _STOPWORDS.items()}
+_WORDS = re.compile(r"[^\W\d_]+", re.UNICODE)
+
+
+def dominant_script(text: str) -> str | None:
+    """The writing system of most letters in ``text`` (None when there are too few)."""
+    counts: Counter[str] = Counter()
+    for ch in text:
+        if not ch.isalpha():
+            continue
+        name = unicodedata.name(ch, "")
+        for prefix, script in _SCRIPTS:
+            if name.startswith(prefix):
+                counts[script] += 1
+                break
+    if sum(counts.values()) < 4:
+        return None
+    script, count = counts.most_common(1)[0]
+    return script if count >= 0.8 * sum(counts.values()) else None
+
+
+def _stopword_hits(text: str) -> dict[str, int]:
+    words = [w.lower() for w in _WORDS.findall(text)]
+    return {lang: sum(w in stop for w in words) for lang, stop in _STOPWORD_SETS.items()}
+
+
+def latin_language(text: str, *, min_hits: int = 8) -> str | None:
+    """A cheap guess among seven Latin-script languages from function words, or None when
+    fewer than ``min_hits`` of them are found or no language leads by a factor of two."""
+    ranked = sorted(_stopword_hits(text).items(), key=lambda kv: kv[1], reverse=True)
+    (best, top), (_, second) = ranked[0], ranked[1]
+    if top < min_hits or top < 2 * second:
+        return None
+    return best
+
+
+def is_language_mismatch(headline: str, body: str) -> bool:
+    """Headline and body are confidently in different scripts or languages.
+
+    For Latin script the body's language must be clear (function words), and the headline
+    must hold at least two function words of another language and none of the body's: a
+    short headline is too little text for more.
+    """
+    head_script, body_script = dominant_script(headline), dominant_script(body)
+    if head_script and body_script and head_script != body_script:
+        return True
+    if head_script == body_script == "latin":
+        body_lang = latin_language(body)
+        if body_lang is None:
+            return False
+        hits = _stopword_hits(headline)
+        return hits[body_lang] == 0 and max(hits.values()) >= 2
+    return False
+
+
+def rule_reasons(units: Prepared) -> list[Reason]:
+    """The rule-based reasons for a prepared pair, most specific first."""
+    reasons: list[Reason] = []
+    if is_boilerplate_title(units.headline):
+        reasons.append("boilerplate_title")
+    if units.boilerplate_text:
+        reasons.append("boilerplate_text")
+    if is_language_mismatch(units.headline, units.lead):
+        reasons.append("language_mismatch")
+    return reasons

@@ -1,0 +1,132 @@
+"""Rule checks: boilerplate titles and bodies, and language mismatches."""
+
+from __future__ import annotations
+
+import pytest
+
+from headcheck.rules import (
+    dominant_script,
+    is_boilerplate_sentence,
+    is_boilerplate_text,
+    is_boilerplate_title,
+    is_language_mismatch,
+    split_boilerplate,
+)
+from headcheck.text import prepare
+
+ARTICLE = (
+    "The city council voted on Tuesday to build protected cycle lanes along the riverside road. "
+    "The project will cost 4.2 million euros and take about eighteen months. Shop owners had "
+    "opposed the plan, arguing that the loss of parking spaces would hurt trade."
+)
+COOKIE_WALL = (
+    "We use cookies to improve your experience on our site. By clicking Accept all, you agree "
+    "to the storing of cookies on your device. Manage your cookie preferences. Accept all "
+    "cookies. Reject all."
+)
+
+
+@pytest.mark.parametrize(
+    "title",
+    [
+        "Home",
+        "Home | The Daily Example",
+        "Example News - Page not found",
+        "Live Score: India vs Australia, 2nd Test, Day 3",
+        "Cricket live score",
+        "Subscribe to read",
+        "Related stories",
+        "404",
+        "Just a moment...",
+        "Please enable JavaScript",
+        "Sign in",
+        "Politics",
+    ],
+)
+def test_boilerplate_titles_are_recognised(title: str) -> None:
+    """Site, section, widget, error and log-in titles are boilerplate."""
+    assert is_boilerplate_title(title)
+
+
+@pytest.mark.parametrize(
+    "title",
+    [
+        "Home secretary resigns over leaked memo",
+        "Live updates: storm reaches the coast",
+        "Politics - Prime minister calls early election for June",
+        "Central bank holds interest rates at 4.5 percent",
+        "Subscribers angry as streaming service raises prices",
+        "Error in census count left 40,000 people out",
+    ],
+)
+def test_story_headlines_are_not_boilerplate(title: str) -> None:
+    """Headlines that merely contain a section word are stories."""
+    assert not is_boilerplate_title(title)
+
+
+def test_cookie_wall_body_is_boilerplate_text() -> None:
+    """A body that is nothing but a cookie notice is boilerplate."""
+    units = prepare("Cycle lanes approved", COOKIE_WALL)
+    assert units.boilerplate_text
+
+
+def test_article_with_share_and_cookie_lines_is_not_boilerplate() -> None:
+    """Furniture around a real article is dropped from what is scored, not flagged."""
+    body = f"{ARTICLE}\nShare this article\nWe use cookies on this site.\nFollow us on Twitter!"
+    units = prepare("Council approves cycle lanes", body)
+    assert not units.boilerplate_text
+    assert "cookies" not in units.lead and "Twitter" not in " ".join(units.sentences)
+
+
+def test_paywall_teaser_is_boilerplate_text() -> None:
+    """A line of story above a paywall notice has too little article left."""
+    body = (
+        "The council voted on Tuesday. You have reached your limit of free articles this month. "
+        "Subscribe now for unlimited access. Already a subscriber? Log in to continue reading."
+    )
+    assert prepare("Council votes", body).boilerplate_text
+
+
+def test_sentence_naming_an_advertising_college_is_not_furniture() -> None:
+    """Words such as 'advertisement' inside a story sentence do not mark it."""
+    assert not is_boilerplate_sentence(
+        "The fire started at the Liaoning Advertisement Vocational College on Monday."
+    )
+
+
+def test_boilerplate_text_needs_furniture_and_too_little_article() -> None:
+    """Only furniture with almost no article left makes a boilerplate body."""
+    sentences = [*ARTICLE.split(". "), "Accept all cookies."]
+    article, furniture = split_boilerplate(sentences)
+    assert furniture == ["Accept all cookies."] and not is_boilerplate_text(article, furniture)
+    assert is_boilerplate_text([], ["Accept all cookies."])
+    assert not is_boilerplate_text(["Short."], [])
+
+
+def test_headline_in_another_script_is_a_language_mismatch() -> None:
+    """A Cyrillic headline over an English body is caught by script alone."""
+    assert dominant_script("Переговоры в Женеве") == "cyrillic"
+    assert is_language_mismatch("Переговоры дипломатов в Женеве", ARTICLE)
+
+
+def test_english_headline_over_french_body_is_a_language_mismatch() -> None:
+    """Function words tell English from French when the body is long enough."""
+    french = (
+        "Le conseil municipal a voté mardi pour la construction de pistes cyclables sur la "
+        "route du fleuve. Le projet coûtera 4,2 millions d'euros et sera terminé dans dix-huit "
+        "mois. Les commerçants sont opposés au plan, car ils perdent des places de parking."
+    )
+    assert is_language_mismatch("City council votes for the new cycle lanes in the city", french)
+
+
+@pytest.mark.parametrize(
+    "headline",
+    [
+        "No, a spider (probably) didn't crawl through a man's body",
+        "Pollings do no undermine democracy",
+        "Council approves cycle lanes",
+    ],
+)
+def test_short_english_headlines_are_not_language_mismatches(headline: str) -> None:
+    """Words shared between languages ('a', 'no', 'do') do not make a mismatch."""
+    assert not is_language_mismatch(headline, ARTICLE)
