@@ -94,13 +94,34 @@ def test_sentence_naming_an_advertising_college_is_not_furniture() -> None:
     )
 
 
-def test_boilerplate_text_needs_furniture_and_too_little_article() -> None:
-    """Only furniture with almost no article left makes a boilerplate body."""
-    sentences = [*ARTICLE.split(". "), "Accept all cookies."]
-    article, furniture = split_boilerplate(sentences)
-    assert furniture == ["Accept all cookies."] and not is_boilerplate_text(article, furniture)
-    assert is_boilerplate_text([], ["Accept all cookies."])
-    assert not is_boilerplate_text(["Short."], [])
+def test_boilerplate_text_needs_a_wall_and_too_little_article() -> None:
+    """Only a wall with almost no article left makes a boilerplate body."""
+    split = split_boilerplate([*ARTICLE.split(". "), "Accept all cookies."])
+    assert split.removed == ["Accept all cookies."] and not is_boilerplate_text(split)
+    assert is_boilerplate_text(split_boilerplate(["Accept all cookies.", "Reject all."]))
+    assert not is_boilerplate_text(split_boilerplate(["Short story here today."]))
+
+
+def test_short_story_with_a_cookie_banner_stays_an_article() -> None:
+    """A two-line story with a cookie line under it is not a cookie wall."""
+    body = "Drones were seen over the city on Monday night, police said.\nAccept all cookies."
+    assert not prepare("Drones seen over city", body).boilerplate_text
+
+
+def test_share_buttons_alone_never_make_boilerplate_text() -> None:
+    """Share and sign-up furniture under a short story leaves it an article."""
+    body = "Drones were seen over the city.\nShare this article\nSign up for our newsletter."
+    assert not prepare("Drones seen over city", body).boilerplate_text
+
+
+def test_paywall_after_a_teaser_sentence_is_boilerplate_text() -> None:
+    """The story's first sentence and then a paywall: the body was cut by the wall."""
+    body = (
+        "The city council voted on Tuesday to build protected cycle lanes along the riverside "
+        "road, after a two-year campaign by residents. Subscribe to continue reading. Already "
+        "a subscriber? Log in."
+    )
+    assert prepare("Council approves cycle lanes", body).boilerplate_text
 
 
 def test_headline_in_another_script_is_a_language_mismatch() -> None:
@@ -130,3 +151,34 @@ def test_english_headline_over_french_body_is_a_language_mismatch() -> None:
 def test_short_english_headlines_are_not_language_mismatches(headline: str) -> None:
     """Words shared between languages ('a', 'no', 'do') do not make a mismatch."""
     assert not is_language_mismatch(headline, ARTICLE)
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "We use cookies to improve your experience.",
+        "By clicking Accept, you agree to our terms.",
+        "Manage your cookie preferences.",
+        "Subscribe now for unlimited access.",
+        "Already a subscriber?",
+        "You have reached your limit of free articles.",
+        "This article is for subscribers only.",
+        "Log in to continue reading.",
+        "The page you are looking for does not exist.",
+        "Error 404",
+        "Something went wrong.",
+        "Checking your browser before accessing the site.",
+        "Please enable JavaScript to continue.",
+        "Verify you are human.",
+        "Ray ID: 7f3a9c2b1d",
+        "Share this article",
+        "Follow us on Twitter!",
+        "Sign up for our newsletter.",
+        "Click here to watch the video.",
+        "Tweet",
+        "Advertisement",
+    ],
+)
+def test_boilerplate_sentences_are_recognised(sentence: str) -> None:
+    """Each kind of cookie, paywall, error, bot-check and share sentence is caught."""
+    assert is_boilerplate_sentence(sentence)

@@ -11,7 +11,8 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections import Counter
-from typing import TYPE_CHECKING
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Literal
 
 if TYPE_CHECKING:
     from headcheck.result import Reason
@@ -89,9 +90,8 @@ def is_boilerplate_title(title: str) -> bool:
 
 # -- bodies ----------------------------------------------------------------------------------
 
-#: Sentences that belong to a cookie wall, paywall, error or bot-check page, or to share and
-#: sign-up furniture around an article. One hit marks the sentence.
-_BOILERPLATE_SENTENCE = re.compile(
+#: Cookie and consent notices.
+_CONSENT = re.compile(
     r"""
       \b(?:we|this\s+(?:site|website)|our\s+(?:site|partners))\s+uses?\s+cookies\b
     | \bcookie\s+(?:policy|settings|preferences|consent|banner)\b
@@ -99,7 +99,14 @@ _BOILERPLATE_SENTENCE = re.compile(
     | \bmanage\s+(?:your\s+)?(?:cookie\s+)?preferences\b
     | \bby\s+(?:clicking|continuing|using\s+this\s+site)\b.{0,80}\b(?:agree|consent|accept)
     | \bstoring\s+of\s+cookies\b | \bpersonali[sz]ed\s+(?:ads|advertising)\b
-    | \bsubscribe\s+(?:now|today|to\s+(?:read|continue|keep\s+reading|unlock|get))\b
+    """,
+    re.IGNORECASE | re.VERBOSE,
+)
+#: What stands between a reader and the article: paywalls, log-in walls, error and
+#: bot-check pages.
+_ACCESS = re.compile(
+    r"""
+      \bsubscribe\s+(?:now|today|to\s+(?:read|continue|keep\s+reading|unlock|get))\b
     | \balready\s+(?:a\s+)?(?:subscriber|have\s+an\s+account)\b
     | \b(?:you\s+have|you'?ve)\s+(?:reached|used)\s+(?:your|the)\s+(?:limit|maximum|\d+)\b
     | \bfree\s+articles?\b.{0,40}\b(?:month|remaining|left|limit)\b
@@ -118,7 +125,13 @@ _BOILERPLATE_SENTENCE = re.compile(
     | \bjavascript\s+is\s+(?:disabled|required)\b
     | \bare\s+you\s+a\s+(?:robot|human)\b | \bverify\s+(?:that\s+)?you\s+are\s+(?:a\s+)?human\b
     | \bcaptcha\b | \bunusual\s+traffic\b | \bjust\s+a\s+moment\b | \bray\s+id\b
-    | ^share\s+(?:this|on)\s+(?:article|story|page|facebook|twitter|x|whatsapp|linkedin|email)\b
+    """,
+    re.IGNORECASE | re.VERBOSE,
+)
+#: Share buttons, sign-up prompts and other page furniture around an article.
+_FURNITURE = re.compile(
+    r"""
+      ^share\s+(?:this|on)\s+(?:article|story|page|facebook|twitter|x|whatsapp|linkedin|email)\b
     | \bfollow\s+us\s+on\b | \bsign\s+up\s+(?:for|to)\s+(?:our|the)\s+(?:free\s+)?newsletter\b
     | \bclick\s+here\s+to\b
     | ^(?:share|tweet|email|print|comments?|advertisement|sponsored(?:\s+content)?|read\s+more
@@ -126,28 +139,82 @@ _BOILERPLATE_SENTENCE = re.compile(
     """,
     re.IGNORECASE | re.VERBOSE,
 )
-#: A body keeps its article status when at least this many characters are not boilerplate.
+#: Every alternative of the three patterns contains one of these (lower case): a sentence with
+#: none of them is not tested against the slower patterns at all.
+_TRIGGERS = (
+    "cookie", "reject all", "preferences", "by clicking", "by continuing", "by using",
+    "personali", "subscri", "already", "you have", "you've", "free article", "members",
+    "in to", "continue reading", "unlimited", "page", "404", "403", "500", "502", "503",
+    "requested", "went wrong", "denied", "checking", "enable", "javascript", "robot", "human",
+    "captcha", "unusual traffic", "just a moment", "ray id", "share", "follow us", "newsletter",
+    "click here", "tweet", "email", "print", "comment", "advert", "sponsored", "read more",
+    "related", "copy link",
+)  # fmt: skip
+#: A consent notice is the body when it outweighs what is left and that is under this long.
 MIN_ARTICLE_CHARS = 120
+#: A paywall, log-in wall or error notice is the body when what is left is under this long
+#: (a teaser: the first sentence or two of the story).
+TEASER_CHARS = 400
+
+BoilerplateKind = Literal["consent", "access", "furniture"]
+
+
+def boilerplate_kind(sentence: str) -> BoilerplateKind | None:
+    """Which kind of boilerplate a sentence is (consent, access or furniture), or None."""
+    lower = sentence.lower()
+    if not any(trigger in lower for trigger in _TRIGGERS):
+        return None
+    if _ACCESS.search(sentence):
+        return "access"
+    if _CONSENT.search(sentence):
+        return "consent"
+    if _FURNITURE.search(sentence):
+        return "furniture"
+    return None
 
 
 def is_boilerplate_sentence(sentence: str) -> bool:
     """A cookie, paywall, error, bot-check, share or sign-up sentence."""
-    return bool(_BOILERPLATE_SENTENCE.search(sentence))
+    return boilerplate_kind(sentence) is not None
 
 
-def split_boilerplate(sentences: list[str]) -> tuple[list[str], list[str]]:
-    """Split sentences into (article, boilerplate), each in order."""
-    article, furniture = [], []
+@dataclass(frozen=True, slots=True)
+class BodySplit:
+    """A body's sentences, with its boilerplate set aside and measured."""
+
+    article: list[str]
+    removed: list[str]
+    consent_chars: int = 0
+    access_chars: int = 0
+
+
+def split_boilerplate(sentences: list[str]) -> BodySplit:
+    """Set aside the boilerplate sentences, keeping the rest in order."""
+    article: list[str] = []
+    removed: list[str] = []
+    chars = {"consent": 0, "access": 0, "furniture": 0}
     for sentence in sentences:
-        (furniture if is_boilerplate_sentence(sentence) else article).append(sentence)
-    return article, furniture
+        kind = boilerplate_kind(sentence)
+        if kind is None:
+            article.append(sentence)
+        else:
+            removed.append(sentence)
+            chars[kind] += len(sentence)
+    return BodySplit(article, removed, chars["consent"], chars["access"])
 
 
-def is_boilerplate_text(article: list[str], furniture: list[str]) -> bool:
-    """The body is a wall or an error page: boilerplate, with too little article left."""
-    if not furniture:
-        return False
-    return sum(len(s) for s in article) < MIN_ARTICLE_CHARS
+def is_boilerplate_text(split: BodySplit) -> bool:
+    """The body is a wall or an error page rather than an article.
+
+    A paywall, log-in, error or bot-check notice with no more than a teaser left (under
+    TEASER_CHARS) makes one; a cookie notice only when it outweighs what is left twice over
+    and that is under MIN_ARTICLE_CHARS, so a short story with a cookie banner under it stays
+    an article. Share buttons and sign-up prompts never do.
+    """
+    article_chars = sum(len(s) for s in split.article)
+    if split.access_chars and article_chars < TEASER_CHARS:
+        return True
+    return split.consent_chars > 2 * article_chars and article_chars < MIN_ARTICLE_CHARS
 
 
 # -- language --------------------------------------------------------------------------------

@@ -100,10 +100,9 @@ def split_sentences(body: str, *, limit: int = MAX_SENTENCES) -> list[str]:
             if len(sentences) >= limit:
                 return sentences
     if pending:
-        if sentences and len(sentences[-1]) + len(pending) < SENTENCE_CHARS:
-            sentences[-1] = f"{sentences[-1]} {pending}"
-        else:
-            sentences.append(pending)
+        # Kept on its own, not joined to the last sentence: a closing "Accept all cookies."
+        # or "Read more" must stay recognisable as boilerplate.
+        sentences.append(pending)
     return sentences[:limit]
 
 
@@ -136,11 +135,11 @@ def prepare(headline: str, body: str) -> Prepared:
     """
     clean_headline = normalise(headline, limit=2_000).replace("\n", " ")
     clean_body = strip_repeated_headline(clean_headline, normalise(body, limit=MAX_BODY_CHARS))
-    article, furniture = split_boilerplate(split_sentences(clean_body, limit=SCANNED_SENTENCES))
-    kept = article or furniture
+    split = split_boilerplate(split_sentences(clean_body, limit=SCANNED_SENTENCES))
+    kept = split.article or split.removed
     return Prepared(
         headline=clean_headline,
         lead=lead(" ".join(kept)),
         sentences=tuple(s[:SENTENCE_CHARS] for s in kept[:MAX_SENTENCES]),
-        boilerplate_text=is_boilerplate_text(article, furniture),
+        boilerplate_text=is_boilerplate_text(split),
     )
