@@ -129,6 +129,7 @@ def test_id_field_writes_id_and_results_only(tmp_path: Path) -> None:
     first = read_jsonl(tmp_path / "out.jsonl")[0]
     assert set(first) == {
         "id",
+        "headline_mismatch_probability",
         "headline_similarity",
         "is_headline_mismatch",
         "headline_mismatch_reason",

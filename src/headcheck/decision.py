@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import math
 
-import numpy as np
-
 #: Default cut-off on :func:`combine`'s score. On FNC-1 news pairs about 1% of genuine
 #: headlines score below it; other corpora (reader comments, short teasers) sit lower, so
 #: calibrate on your own corpus when its genuine pairs are flagged too often.
@@ -20,13 +18,6 @@ def combine(lead_similarity: float, sentence_similarity: float) -> float:
     (ROC-AUC 0.9947 against 0.9937 and 0.9933 on a 500-body sample).
     """
     return (lead_similarity + sentence_similarity) / 2.0
-
-
-def best_sentence(headline: np.ndarray, sentences: np.ndarray) -> tuple[int, float]:
-    """Index and cosine of the sentence most like the headline (rows are L2-normalised)."""
-    cosines = sentences @ headline
-    index = int(np.argmax(cosines))
-    return index, float(cosines[index])
 
 
 def is_mismatch(similarity: float, threshold: float) -> bool:

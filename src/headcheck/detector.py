@@ -10,13 +10,9 @@ from typing import Any
 
 import numpy as np
 
-from headcheck.decision import (
-    DEFAULT_THRESHOLD,
-    best_sentence,
-    check_threshold,
-    combine,
-    is_mismatch,
-)
+from headcheck.calibration import Calibration
+from headcheck.decision import DEFAULT_THRESHOLD, check_threshold, combine, is_mismatch
+from headcheck.features import pair_features
 from headcheck.model import Encoder, SentenceTransformerEncoder
 from headcheck.result import CheckResult, Reason
 from headcheck.rules import rule_reasons
@@ -58,8 +54,10 @@ class Detector:
     of a sentence-transformers folder), ``threshold`` (pairs scoring below it are flagged),
     ``batch_size`` (pairs scored together), ``device`` (torch device, e.g. ``"cpu"``),
     ``allow_download`` (let ``model`` be a Hugging Face hub name), ``cache_size`` (texts
-    whose embeddings are remembered between batches; 0 turns the cache off) and ``encoder``
-    (any object with ``encode(texts) -> normalised rows``, used instead of loading ``model``).
+    whose embeddings are remembered between batches; 0 turns the cache off), ``encoder``
+    (any object with ``encode(texts) -> normalised rows``, used instead of loading ``model``)
+    and ``calibration`` (a :class:`~headcheck.calibration.Calibration` or the path of its JSON
+    file from ``headcheck calibrate``: it replaces ``threshold`` for the similarity decision).
     """
 
     def __init__(
@@ -72,6 +70,7 @@ class Detector:
         allow_download: bool = False,
         cache_size: int = DEFAULT_CACHE_SIZE,
         encoder: Encoder | None = None,
+        calibration: Calibration | str | os.PathLike[str] | None = None,
     ) -> None:
         if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
             raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}")
@@ -85,6 +84,9 @@ class Detector:
         self.cache_size = cache_size
         self._encoder = encoder
         self._cache: dict[str, np.ndarray] = {}
+        if calibration is not None and not isinstance(calibration, Calibration):
+            calibration = Calibration.load(calibration)
+        self.calibration = calibration
 
     @property
     def encoder(self) -> Encoder:
@@ -112,6 +114,13 @@ class Detector:
         from headcheck.frame import check_frame
 
         return check_frame(frame, title_column=title_column, text_column=text_column, detector=self)
+
+    def embed(self, texts: list[str]) -> np.ndarray:
+        """L2-normalised embeddings of ``texts``, in order, through the same cache as pairs."""
+        if not texts:
+            return np.zeros((0, 0), dtype=np.float32)
+        vectors = self._embed(texts)
+        return np.stack([vectors[t] for t in texts])
 
     # -- internals ---------------------------------------------------------------------------
 
@@ -142,12 +151,19 @@ class Detector:
     def _score(self, units: Prepared, vectors: dict[str, np.ndarray]) -> CheckResult:
         headline = vectors[units.headline]
         lead_similarity = float(vectors[units.lead] @ headline)
-        index, sentence_similarity = best_sentence(
-            headline, np.stack([vectors[s] for s in units.sentences])
-        )
+        cosines = np.stack([vectors[s] for s in units.sentences]) @ headline
+        index = int(np.argmax(cosines))
+        sentence_similarity = float(cosines[index])
         similarity = combine(lead_similarity, sentence_similarity)
+        features = pair_features(lead_similarity, cosines, units.headline, units.text)
         reasons = rule_reasons(units)
-        if is_mismatch(similarity, self.threshold):
+        probability = None
+        if self.calibration is None:
+            flagged = is_mismatch(similarity, self.threshold)
+        else:
+            probability = float(self.calibration.probabilities(features)[0])
+            flagged = probability >= self.calibration.threshold_for(len(units.headline.split()))
+        if flagged:
             reasons.append("low_similarity")
         return CheckResult(
             similarity=similarity,
@@ -155,6 +171,8 @@ class Detector:
             evidence=units.sentences[index],
             lead_similarity=lead_similarity,
             sentence_similarity=sentence_similarity,
+            mismatch_probability=probability,
+            features=tuple(features.tolist()),
         )
 
     def _embed(self, texts: list[str]) -> dict[str, np.ndarray]:

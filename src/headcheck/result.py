@@ -26,9 +26,11 @@ class CheckResult:
     """The verdict on one headline/body pair.
 
     ``similarity`` is in [-1, 1], higher meaning more alike; it is ``None`` when the pair
-    could not be scored. ``reasons`` lists every reason the pair was flagged for, most
-    specific first (empty when it was not); ``reason`` is the first. ``evidence`` is the body
-    sentence that matches the headline best.
+    could not be scored. With a calibration, ``mismatch_probability`` (higher meaning more
+    likely a mismatch) makes the low-similarity decision instead of the threshold.
+    ``reasons`` lists every reason the pair was flagged for, most specific first (empty when
+    it was not); ``reason`` is the first. ``evidence`` is the body sentence that matches the
+    headline best.
     """
 
     similarity: float | None
@@ -36,6 +38,10 @@ class CheckResult:
     evidence: str | None = None
     lead_similarity: float | None = None
     sentence_similarity: float | None = None
+    #: With a calibration: the calibrated model's probability that the pair is a mismatch.
+    mismatch_probability: float | None = None
+    #: The pair's features (see headcheck.features.FEATURE_NAMES), when it was scored.
+    features: tuple[float, ...] | None = None
 
     @property
     def is_mismatch(self) -> bool:
@@ -55,10 +61,11 @@ class CheckResult:
 
 #: Names of the columns (and output fields) the result adds to a record or frame.
 SIMILARITY_FIELD = "headline_similarity"
+PROBABILITY_FIELD = "headline_mismatch_probability"
 MISMATCH_FIELD = "is_headline_mismatch"
 REASON_FIELD = "headline_mismatch_reason"
 EVIDENCE_FIELD = "headline_evidence"
-RESULT_FIELDS = (SIMILARITY_FIELD, MISMATCH_FIELD, REASON_FIELD, EVIDENCE_FIELD)
+RESULT_FIELDS = (SIMILARITY_FIELD, PROBABILITY_FIELD, MISMATCH_FIELD, REASON_FIELD, EVIDENCE_FIELD)
 
 
 def join_reasons(reasons: tuple[str, ...]) -> str | None:
@@ -68,8 +75,10 @@ def join_reasons(reasons: tuple[str, ...]) -> str | None:
 
 def result_fields(result: CheckResult, *, evidence: bool = True) -> dict[str, Any]:
     """The result as output columns, rounded for files."""
+    probability = result.mismatch_probability
     fields: dict[str, Any] = {
         SIMILARITY_FIELD: None if result.similarity is None else round(result.similarity, 4),
+        PROBABILITY_FIELD: None if probability is None else round(probability, 4),
         MISMATCH_FIELD: result.is_mismatch,
         REASON_FIELD: join_reasons(result.reasons),
     }

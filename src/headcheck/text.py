@@ -124,6 +124,9 @@ class Prepared:
     sentences: tuple[str, ...]
     #: The body was a cookie wall, paywall, error or bot-check page (see headcheck.rules).
     boilerplate_text: bool = False
+    #: The cleaned body without its boilerplate (its first SCANNED_SENTENCES sentences), for
+    #: the lexical features.
+    text: str = ""
 
 
 def prepare(headline: str, body: str) -> Prepared:
@@ -142,4 +145,5 @@ def prepare(headline: str, body: str) -> Prepared:
         lead=lead(" ".join(kept)),
         sentences=tuple(s[:SENTENCE_CHARS] for s in kept[:MAX_SENTENCES]),
         boilerplate_text=is_boilerplate_text(split),
+        text=" ".join(kept),
     )

@@ -1,0 +1,344 @@
+"""A decision calibrated on one corpus: a logistic model over the features, and thresholds
+chosen to meet a target false-flag rate on that corpus's genuine pairs.
+
+It is fitted without labels by learning what a mismatch looks like on the corpus itself:
+its own pairs (almost all genuine in a real crawl) against its headlines re-paired with other
+bodies (random ones, and the most similar ones: near-topic mismatches). The threshold then
+keeps the false-flag rate on genuine pairs at the target, correcting for the crawl's own
+faults: their share is estimated from how many crawl pairs look like random re-pairings.
+With labels, the model and thresholds are fitted on the labelled pairs directly.
+
+Stored as JSON (never pickle): coefficients, feature names, thresholds, target, model id,
+versions and corpus size. Loading validates every field.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+from dataclasses import asdict, dataclass, field
+from typing import Any, Literal
+
+import numpy as np
+
+from headcheck.features import FEATURE_NAMES
+
+FORMAT = "headcheck-calibration"
+FORMAT_VERSION = 1
+#: Headlines of at most this many words get their own threshold: they are flagged far more
+#: often than longer ones at a shared cut-off.
+SHORT_HEADLINE_WORDS = 5
+#: A length bucket needs this many genuine pairs for a threshold of its own.
+MIN_BUCKET_PAIRS = 200
+
+Mode = Literal["self", "labelled"]
+
+
+class CalibrationError(ValueError):
+    """A calibration file that is malformed, of another model, or cannot be fitted."""
+
+
+@dataclass(frozen=True, slots=True)
+class Calibration:
+    """A fitted decision. ``probability`` is the model's mismatch probability for a pair;
+    a pair is flagged when it reaches the threshold of its headline's length bucket."""
+
+    feature_names: tuple[str, ...]
+    mean: tuple[float, ...]
+    scale: tuple[float, ...]
+    coef: tuple[float, ...]
+    intercept: float
+    #: Threshold for headlines of at most SHORT_HEADLINE_WORDS words, and for longer ones.
+    short_threshold: float
+    long_threshold: float
+    target_false_flag_rate: float
+    model: str
+    mode: Mode
+    corpus_size: int
+    #: Share of the corpus's own pairs estimated to be mismatches (self mode).
+    estimated_mismatch_rate: float = 0.0
+    versions: dict[str, str] = field(default_factory=dict)
+
+    def probabilities(self, features: np.ndarray) -> np.ndarray:
+        """Mismatch probability of each row of ``features`` (columns: feature_names)."""
+        z = (np.atleast_2d(features) - np.asarray(self.mean)) / np.asarray(self.scale)
+        logits = z @ np.asarray(self.coef) + self.intercept
+        return 1.0 / (1.0 + np.exp(-np.clip(logits, -50, 50)))
+
+    def threshold_for(self, headline_words: int) -> float:
+        return (
+            self.short_threshold if headline_words <= SHORT_HEADLINE_WORDS else self.long_threshold
+        )
+
+    # -- storage -------------------------------------------------------------------------------
+
+    def to_json(self) -> str:
+        return json.dumps(
+            {"format": FORMAT, "format_version": FORMAT_VERSION, **asdict(self)}, indent=2
+        )
+
+    def save(self, path: str | os.PathLike[str]) -> None:
+        with open(path, "w", encoding="utf-8") as f:
+            f.write(self.to_json() + "\n")
+
+    @classmethod
+    def load(cls, path: str | os.PathLike[str]) -> Calibration:
+        try:
+            with open(path, encoding="utf-8") as f:
+                text = f.read(1_000_000)
+        except OSError as exc:
+            raise CalibrationError(f"cannot read calibration file {path}: {exc}") from exc
+        return cls.from_json(text, source=str(path))
+
+    @classmethod
+    def from_json(cls, text: str, *, source: str = "calibration") -> Calibration:
+        """Parse and validate; any problem raises CalibrationError saying what and where."""
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise CalibrationError(f"{source}: not JSON ({exc.msg} at line {exc.lineno})") from exc
+        return cls._validated(data, source)
+
+    @classmethod
+    def _validated(cls, data: Any, source: str) -> Calibration:
+        def fail(message: str) -> CalibrationError:
+            return CalibrationError(f"{source}: {message}; recreate it with `headcheck calibrate`")
+
+        if not isinstance(data, dict) or data.get("format") != FORMAT:
+            raise fail(f'not a headcheck calibration file (expected "format": "{FORMAT}")')
+        if data.get("format_version") != FORMAT_VERSION:
+            raise fail(f"format_version {data.get('format_version')!r} is not {FORMAT_VERSION}")
+        names = data.get("feature_names")
+        if names != list(FEATURE_NAMES):
+            raise fail(f"feature_names {names!r} differ from this version's {list(FEATURE_NAMES)}")
+
+        def numbers(key: str, positive: bool = False) -> tuple[float, ...]:
+            value = data.get(key)
+            ok = (
+                isinstance(value, list)
+                and len(value) == len(FEATURE_NAMES)
+                and all(
+                    isinstance(v, (int, float))
+                    and not isinstance(v, bool)
+                    and math.isfinite(v)
+                    and (v > 0 or not positive)
+                    for v in value
+                )
+            )
+            if not ok:
+                raise fail(
+                    f"{key} must be {len(FEATURE_NAMES)} finite numbers"
+                    + (" above 0" if positive else "")
+                )
+            return tuple(float(v) for v in value)
+
+        def number(key: str, low: float, high: float) -> float:
+            value = data.get(key)
+            if (
+                isinstance(value, bool)
+                or not isinstance(value, (int, float))
+                or not math.isfinite(value)
+                or not low <= value <= high
+            ):
+                raise fail(f"{key} must be a number in [{low}, {high}], got {value!r}")
+            return float(value)
+
+        mode = data.get("mode")
+        if mode not in ("self", "labelled"):
+            raise fail(f"mode must be 'self' or 'labelled', got {mode!r}")
+        model, size, versions = data.get("model"), data.get("corpus_size"), data.get("versions", {})
+        if not isinstance(model, str) or not model:
+            raise fail("model must be a non-empty string")
+        if isinstance(size, bool) or not isinstance(size, int) or size < 1:
+            raise fail(f"corpus_size must be a positive integer, got {size!r}")
+        if not isinstance(versions, dict) or not all(
+            isinstance(k, str) and isinstance(v, str) for k, v in versions.items()
+        ):
+            raise fail("versions must map names to version strings")
+        known = {f.name for f in cls.__dataclass_fields__.values()} | {"format", "format_version"}
+        unknown = sorted(set(data) - known)
+        if unknown:
+            raise fail(f"unknown field(s) {unknown}")
+        return cls(
+            feature_names=FEATURE_NAMES,
+            mean=numbers("mean"),
+            scale=numbers("scale", positive=True),
+            coef=numbers("coef"),
+            intercept=number("intercept", -1e6, 1e6),
+            short_threshold=number("short_threshold", 0.0, 1.0),
+            long_threshold=number("long_threshold", 0.0, 1.0),
+            target_false_flag_rate=number("target_false_flag_rate", 0.0, 0.5),
+            model=model,
+            mode=mode,
+            corpus_size=size,
+            estimated_mismatch_rate=number("estimated_mismatch_rate", 0.0, 1.0),
+            versions=dict(versions),
+        )
+
+
+# -- fitting ---------------------------------------------------------------------------------
+
+
+def _fit_logistic(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
+    from sklearn.linear_model import LogisticRegression
+
+    mean = x.mean(axis=0)
+    scale = x.std(axis=0)
+    scale[scale < 1e-9] = 1.0
+    model = LogisticRegression(C=1.0, class_weight="balanced", max_iter=2_000)
+    model.fit((x - mean) / scale, y)
+    return mean, scale, model.coef_[0], float(model.intercept_[0])
+
+
+def estimate_mismatch_rate(crawl: np.ndarray, repaired: np.ndarray) -> float:
+    """Share of crawl pairs that are mismatches, from how far the crawl's upper tail reaches
+    into that of random re-pairings: min over cut-offs t of P(crawl >= t) / P(repaired >= t),
+    over cut-offs that at least a fifth of the re-pairings pass (a conservative estimate)."""
+    cuts = np.quantile(repaired, np.linspace(0.0, 0.8, 41))
+    tails = _tail(np.sort(repaired), cuts)
+    keep = tails >= 0.2
+    if not keep.any():
+        return 0.0
+    ratios = _tail(np.sort(crawl), cuts[keep]) / tails[keep]
+    return float(min(1.0, ratios.min()))
+
+
+def _tail(sorted_scores: np.ndarray, cuts: np.ndarray) -> np.ndarray:
+    """P(score >= cut) for each cut, from ascending scores."""
+    if len(sorted_scores) == 0:
+        return np.zeros(len(cuts))
+    return 1.0 - np.searchsorted(sorted_scores, cuts, side="left") / len(sorted_scores)
+
+
+def threshold_for_rate(
+    crawl: np.ndarray, repaired: np.ndarray, mismatch_rate: float, target: float
+) -> float:
+    """The lowest probability cut-off above which the estimated false-flag rate on the
+    crawl's genuine pairs never exceeds ``target``, where
+    P(genuine >= t) = (P(crawl >= t) - r P(repaired >= t)) / (1 - r)."""
+    rate = min(mismatch_rate, 0.5)
+    cuts = np.unique(crawl)
+    estimated = (_tail(np.sort(crawl), cuts) - rate * _tail(np.sort(repaired), cuts)) / (1 - rate)
+    over = np.nonzero(estimated > target)[0]
+    if len(over) == 0:
+        return float(cuts[0]) if len(cuts) else 1.0
+    last = int(over.max())
+    return float(cuts[last + 1]) if last + 1 < len(cuts) else 1.0
+
+
+def fit_self(
+    crawl: np.ndarray,
+    crawl_headline_words: np.ndarray,
+    random_repairs: np.ndarray,
+    hard_repairs: np.ndarray,
+    *,
+    target: float,
+    model: str,
+    versions: dict[str, str],
+) -> Calibration:
+    """Fit without labels: the corpus's own pairs against re-paired ones."""
+    if len(crawl) < 50 or len(random_repairs) < 50:
+        raise CalibrationError(
+            f"too few pairs to calibrate on ({len(crawl)} scorable pairs; at least 50 needed)"
+        )
+    x = np.vstack([crawl, random_repairs, hard_repairs])
+    y = np.concatenate([np.zeros(len(crawl)), np.ones(len(random_repairs) + len(hard_repairs))])
+    mean, scale, coef, intercept = _fit_logistic(x, y)
+    draft = Calibration(
+        FEATURE_NAMES,
+        tuple(mean),
+        tuple(scale),
+        tuple(coef),
+        intercept,
+        1.0,
+        1.0,
+        target,
+        model,
+        "self",
+        len(crawl),
+    )
+    p_crawl = draft.probabilities(crawl)
+    p_random = draft.probabilities(random_repairs)
+    rate = estimate_mismatch_rate(p_crawl, p_random)
+    short = crawl_headline_words <= SHORT_HEADLINE_WORDS
+    overall = threshold_for_rate(p_crawl, p_random, rate, target)
+    thresholds = []
+    for bucket in (short, ~short):
+        if bucket.sum() >= MIN_BUCKET_PAIRS:
+            thresholds.append(threshold_for_rate(p_crawl[bucket], p_random, rate, target))
+        else:
+            thresholds.append(overall)
+    return Calibration(
+        FEATURE_NAMES,
+        tuple(mean),
+        tuple(scale),
+        tuple(coef),
+        intercept,
+        thresholds[0],
+        thresholds[1],
+        target,
+        model,
+        "self",
+        len(crawl),
+        round(rate, 4),
+        versions,
+    )
+
+
+def fit_labelled(
+    features: np.ndarray,
+    labels: np.ndarray,
+    headline_words: np.ndarray,
+    *,
+    target: float,
+    model: str,
+    versions: dict[str, str],
+) -> Calibration:
+    """Fit on labelled pairs (1 = mismatch): thresholds meet ``target`` on the genuine ones."""
+    if len(set(labels.tolist())) < 2:
+        raise CalibrationError(
+            "labelled calibration needs both genuine (0) and mismatched (1) pairs"
+        )
+    mean, scale, coef, intercept = _fit_logistic(features, labels)
+    draft = Calibration(
+        FEATURE_NAMES,
+        tuple(mean),
+        tuple(scale),
+        tuple(coef),
+        intercept,
+        1.0,
+        1.0,
+        target,
+        model,
+        "labelled",
+        len(features),
+    )
+    p = draft.probabilities(features)
+    genuine = labels == 0
+    short = headline_words <= SHORT_HEADLINE_WORDS
+    none = np.zeros(0)
+    overall = threshold_for_rate(p[genuine], none, 0.0, target)
+    thresholds = []
+    for bucket in (short, ~short):
+        chosen = genuine & bucket
+        thresholds.append(
+            threshold_for_rate(p[chosen], none, 0.0, target)
+            if chosen.sum() >= MIN_BUCKET_PAIRS
+            else overall
+        )
+    return Calibration(
+        FEATURE_NAMES,
+        tuple(mean),
+        tuple(scale),
+        tuple(coef),
+        intercept,
+        thresholds[0],
+        thresholds[1],
+        target,
+        model,
+        "labelled",
+        len(features),
+        float(labels.mean()),
+        versions,
+    )

