@@ -250,3 +250,54 @@ def test_example_file_flags_the_cricket_headline(tmp_path: Path) -> None:
     )  # a cookie wall as the body
     assert reasons["Ceasefire holds as aid convoys reach the city"].startswith("boilerplate_text")
     assert reasons["Home"].startswith("boilerplate_title")
+
+
+def test_calibrate_then_scan_with_the_calibration(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A labelled calibration on the examples drives scan, which adds the probability."""
+    calibration = tmp_path / "calibration.json"
+    argv = ["calibrate", str(EXAMPLES), "--label-field", "label", "-o", str(calibration)]
+    assert main(argv) == 0
+    assert "calibrated on 36 pairs (labelled)" in capsys.readouterr().err
+    out = tmp_path / "out.jsonl"
+    argv = ["scan", str(EXAMPLES), "-o", str(out), "--calibration", str(calibration), "-q"]
+    assert main(argv) == 0
+    rows = read_jsonl(out)
+    scored = [r for r in rows if r["headline_similarity"] is not None]
+    assert all(0.0 <= r["headline_mismatch_probability"] <= 1.0 for r in scored)
+    flagged = {r["title"] for r in rows if r["is_headline_mismatch"]}
+    assert "Live Score: India vs Australia, 2nd Test, Day 3" in flagged
+    assert "Diplomats agree to resume border talks after week of tension" not in flagged
+
+
+def test_scan_rejects_a_bad_calibration_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A calibration file that is not one exits 2, naming the file."""
+    bad = tmp_path / "calibration.json"
+    bad.write_text('{"format": "something else"}')
+    with pytest.raises(SystemExit) as exit_info:
+        main(["scan", str(EXAMPLES), "--calibration", str(bad), "-q"])
+    assert exit_info.value.code == 2
+    assert f"{bad}: not a headcheck calibration file" in capsys.readouterr().err
+
+
+def test_evaluate_reports_metrics_as_json(capsys: pytest.CaptureFixture[str]) -> None:
+    """evaluate prints ROC-AUC, recall at false-flag rates, length buckets and reasons."""
+    assert main(["evaluate", str(EXAMPLES), "--label-field", "label", "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["pairs"] == 38 and report["mismatches"] == 11
+    assert report["roc_auc"] > 0.95
+    assert set(report["recall_at_false_flags"]) == {"0.1%", "1.0%", "5.0%"}
+    assert report["reasons"]["boilerplate_title"] >= 5
+    assert "6-10" in report["false_flag_rate_by_headline_words"]
+
+
+def test_evaluate_rejects_a_bad_label(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A label that is not 0/1-like exits 2 naming the file, line and field."""
+    source = write_jsonl(tmp_path / "in.jsonl", [{**ROWS[0], "label": "maybe"}])
+    with pytest.raises(SystemExit) as exit_info:
+        main(["evaluate", str(source), "--label-field", "label"])
+    assert exit_info.value.code == 2
+    assert f"{source}:1: field 'label'" in capsys.readouterr().err

@@ -87,8 +87,11 @@ class Calibration:
         try:
             with open(path, encoding="utf-8") as f:
                 text = f.read(1_000_000)
-        except OSError as exc:
-            raise CalibrationError(f"cannot read calibration file {path}: {exc}") from exc
+        except (OSError, UnicodeDecodeError) as exc:
+            raise CalibrationError(
+                f"cannot read calibration file {path} as UTF-8 JSON: {exc}; recreate it "
+                "with `headcheck calibrate`"
+            ) from exc
         return cls.from_json(text, source=str(path))
 
     @classmethod
@@ -224,7 +227,8 @@ def threshold_for_rate(
     if len(over) == 0:
         return float(cuts[0]) if len(cuts) else 1.0
     last = int(over.max())
-    return float(cuts[last + 1]) if last + 1 < len(cuts) else 1.0
+    # Above the highest cut that flags too many; past the top score when every cut does.
+    return float(cuts[last + 1]) if last + 1 < len(cuts) else float(np.nextafter(cuts[-1], 2.0))
 
 
 def fit_self(

@@ -10,7 +10,7 @@ import argparse
 import logging
 import sys
 from collections.abc import Callable, Sequence
-from typing import NoReturn
+from typing import Any, NoReturn
 
 EXIT_OK, EXIT_GATE, EXIT_USAGE = 0, 1, 2
 
@@ -127,9 +127,78 @@ def build_parser() -> argparse.ArgumentParser:
     )
     scan.add_argument("--batch-size", type=_positive, default=64, help="pairs scored together")
     scan.add_argument("--device", default=None, help="torch device, e.g. cpu or cuda")
+    scan.add_argument(
+        "--calibration",
+        default=None,
+        metavar="FILE",
+        help="a calibration file from `headcheck calibrate`: decides instead of "
+        "--threshold, and adds headline_mismatch_probability",
+    )
     scan.add_argument("--no-progress", action="store_true", help="no progress bar")
     scan.add_argument("-q", "--quiet", action="store_true", help="no summary line")
+
+    calibrate = commands.add_parser(
+        "calibrate",
+        help="fit a calibrated decision on a corpus (labels optional)",
+        description="Learn what a mismatch looks like on INPUT by re-pairing its headlines "
+        "with other bodies (or from --label-field), and choose thresholds that "
+        "flag --target-fpr of its genuine pairs. Writes JSON.",
+    )
+    _corpus_arguments(calibrate, FORMATS)
+    calibrate.add_argument("-o", "--output", required=True, help="calibration file to write")
+    calibrate.add_argument(
+        "--label-field",
+        default=None,
+        help="fit on labels in this field (1/true/mismatch = mismatch)",
+    )
+    calibrate.add_argument(
+        "--target-fpr",
+        type=_rate,
+        default=0.01,
+        help="false-flag rate to allow on genuine pairs (default 0.01)",
+    )
+    calibrate.add_argument(
+        "--max-pairs",
+        type=_positive,
+        default=20_000,
+        help="fit on a fixed-seed sample of this many records (default 20000)",
+    )
+    calibrate.add_argument("--seed", type=_count, default=0, help="seed of sampling and re-pairing")
+
+    evaluate = commands.add_parser(
+        "evaluate",
+        help="measure the detector on labelled pairs",
+        description="Score INPUT and compare with its labels: ROC-AUC, average precision, "
+        "accuracy and F1 at the decision, recall at 0.1%%, 1%% and 5%% false flags, "
+        "false flags by headline length, and counts by reason.",
+    )
+    _corpus_arguments(evaluate, FORMATS)
+    evaluate.add_argument(
+        "--label-field", required=True, help="field holding the label (1/true/mismatch = mismatch)"
+    )
+    evaluate.add_argument(
+        "--calibration",
+        default=None,
+        metavar="FILE",
+        help="evaluate the calibrated decision of this file",
+    )
+    evaluate.add_argument(
+        "--threshold",
+        type=float,
+        default=DEFAULT_THRESHOLD,
+        help=f"uncalibrated threshold (default {DEFAULT_THRESHOLD})",
+    )
+    evaluate.add_argument("--json", action="store_true", help="print the report as JSON")
     return parser
+
+
+def _corpus_arguments(parser: argparse.ArgumentParser, formats: Sequence[str]) -> None:
+    parser.add_argument("input", metavar="INPUT", help="JSONL, CSV or Parquet file; - for stdin")
+    parser.add_argument("--format", choices=formats, default=None, help="input format")
+    parser.add_argument("--title-field", default="title", help="headline field (default: title)")
+    parser.add_argument("--text-field", default="text", help="body field (default: text)")
+    parser.add_argument("--model", default=None, help="a sentence-transformers model folder")
+    parser.add_argument("--batch-size", type=_positive, default=64, help="pairs scored together")
 
 
 def _fail(message: str) -> NoReturn:
@@ -172,6 +241,7 @@ def _scan(args: argparse.Namespace) -> int:
             batch_size=args.batch_size,
             device=args.device,
             allow_download=args.allow_download,
+            calibration=args.calibration,
         )
         options = ScanOptions(
             title_field=args.title_field,
@@ -182,7 +252,7 @@ def _scan(args: argparse.Namespace) -> int:
         )
         # The model loads before the output is opened, so a bad model leaves no empty file.
         detector.encoder  # noqa: B018 - loads it
-    except (ValueError, ModelError) as exc:
+    except (ValueError, ModelError) as exc:  # CalibrationError is a ValueError
         _fail(str(exc))
     progress, close_bar = _progress_bar(not args.no_progress and sys.stderr.isatty())
     try:
@@ -221,12 +291,86 @@ def _scan(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _load_corpus(args: argparse.Namespace, *, max_pairs: int | None = None) -> tuple[Any, ...]:
+    from headcheck.corpus import load_pairs
+    from headcheck.io import InputError, detect_format
+
+    try:
+        fmt = detect_format(args.input, args.format)
+        return load_pairs(
+            args.input,
+            fmt,
+            title_field=args.title_field,
+            text_field=args.text_field,
+            label_field=args.label_field,
+            max_pairs=max_pairs,
+            seed=getattr(args, "seed", 0),
+        )
+    except (ValueError, InputError) as exc:
+        _fail(str(exc))
+
+
+def _calibrate(args: argparse.Namespace) -> int:
+    from headcheck.calibration import CalibrationError
+    from headcheck.corpus import calibrate
+    from headcheck.detector import Detector
+    from headcheck.model import ModelError
+
+    pairs, labels, _ = _load_corpus(args, max_pairs=args.max_pairs)
+    try:
+        detector = Detector(model=args.model, batch_size=args.batch_size)
+        calibration = calibrate(
+            pairs, detector=detector, labels=labels, target=args.target_fpr, seed=args.seed
+        )
+        calibration.save(args.output)
+    except (ModelError, CalibrationError, ValueError, OSError) as exc:
+        _fail(str(exc))
+    print(
+        f"headcheck: calibrated on {calibration.corpus_size} pairs ({calibration.mode}); "
+        f"thresholds {calibration.short_threshold:.3f} (headlines of 5 words or fewer) and "
+        f"{calibration.long_threshold:.3f}; estimated mismatch rate "
+        f"{calibration.estimated_mismatch_rate:.1%}; wrote {args.output}",
+        file=sys.stderr,
+    )
+    return EXIT_OK
+
+
+def _evaluate(args: argparse.Namespace) -> int:
+    import json
+
+    from headcheck.corpus import evaluate
+    from headcheck.detector import Detector
+    from headcheck.model import ModelError
+
+    pairs, labels, headlines = _load_corpus(args)
+    try:
+        detector = Detector(
+            model=args.model,
+            batch_size=args.batch_size,
+            threshold=args.threshold,
+            calibration=args.calibration,
+        )
+        report = evaluate(list(detector.check_many(pairs)), labels, headlines)
+    except (ModelError, ValueError) as exc:
+        _fail(str(exc))
+    if args.json:
+        print(json.dumps(report, indent=2))
+        return EXIT_OK
+    for key, value in report.items():
+        if isinstance(value, dict):
+            print(f"{key}:")
+            for inner, item in value.items():
+                print(f"  {inner}: {item}")
+        else:
+            print(f"{key}: {value}")
+    return EXIT_OK
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(level=logging.WARNING, format="headcheck: %(levelname)s: %(message)s")
     args = build_parser().parse_args(argv)
-    if args.command == "scan":
-        return _scan(args)
-    raise AssertionError(f"unhandled command {args.command}")  # argparse rejects the rest
+    commands = {"scan": _scan, "calibrate": _calibrate, "evaluate": _evaluate}
+    return commands[args.command](args)
 
 
 if __name__ == "__main__":  # pragma: no cover

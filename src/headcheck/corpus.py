@@ -204,3 +204,60 @@ def evaluate(
                 "false_flag_rate": round(float(flagged[bucket].mean()), 4),
             }
     return report
+
+
+# -- reading a corpus ------------------------------------------------------------------------
+
+_LABELS = {"0": 0, "1": 1, "false": 0, "true": 1, "no": 0, "yes": 1, "genuine": 0, "mismatch": 1}
+
+
+def parse_label(value: Any) -> int:
+    """A label as 0 (genuine) or 1 (mismatch); anything else raises ValueError."""
+    if isinstance(value, bool):
+        return int(value)
+    if isinstance(value, (int, float)) and value in (0, 1):
+        return int(value)
+    if isinstance(value, str) and value.strip().lower() in _LABELS:
+        return _LABELS[value.strip().lower()]
+    raise ValueError(f"label {value!r} is not one of 0/1, true/false, yes/no, genuine/mismatch")
+
+
+def load_pairs(
+    path: str,
+    fmt: Any,
+    *,
+    title_field: str,
+    text_field: str,
+    label_field: str | None = None,
+    max_pairs: int | None = None,
+    seed: int = 0,
+) -> tuple[list[tuple[Any, Any]], list[int] | None, list[str]]:
+    """Pairs (and labels) of a file; unreadable records and bad labels raise InputError.
+
+    With ``max_pairs``, a fixed-seed uniform sample of that many records is kept (reservoir
+    sampling: the file is read once and never held whole).
+    """
+    from headcheck.io import InputError, read_rows
+
+    rng = np.random.default_rng(seed)
+    kept: list[tuple[tuple[Any, Any], int | None]] = []
+    for seen, row in enumerate(read_rows(path, fmt), start=1):
+        if row.record is None:
+            raise InputError(path, str(row.error), row.line)
+        label = None
+        if label_field is not None:
+            try:
+                label = parse_label(row.record.get(label_field))
+            except ValueError as exc:
+                raise InputError(path, f"field {label_field!r}: {exc}", row.line) from exc
+        item = ((row.record.get(title_field), row.record.get(text_field)), label)
+        if max_pairs is None or len(kept) < max_pairs:
+            kept.append(item)
+        else:
+            slot = int(rng.integers(seen))
+            if slot < max_pairs:
+                kept[slot] = item
+    pairs = [pair for pair, _ in kept]
+    labels = [label for _, label in kept] if label_field is not None else None
+    headlines = [pair[0] for pair in pairs]
+    return pairs, labels, headlines  # type: ignore[return-value]  # labels set when asked

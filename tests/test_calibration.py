@@ -1,0 +1,122 @@
+"""Calibration: fitting, thresholds at a target false-flag rate, JSON storage and validation."""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from headcheck.calibration import (
+    Calibration,
+    CalibrationError,
+    estimate_mismatch_rate,
+    fit_labelled,
+    fit_self,
+    threshold_for_rate,
+)
+from headcheck.features import FEATURE_NAMES
+
+RNG = np.random.default_rng(3)
+F = len(FEATURE_NAMES)
+
+
+def synthetic(n: int, shift: float) -> np.ndarray:
+    """Feature rows whose first columns move with ``shift`` (genuine 0, mismatched 3)."""
+    rows = RNG.normal(size=(n, F))
+    rows[:, :3] -= shift
+    return rows
+
+
+def fitted() -> Calibration:
+    genuine, mismatched = synthetic(600, 0.0), synthetic(400, 3.0)
+    x = np.vstack([genuine, mismatched])
+    y = np.concatenate([np.zeros(600), np.ones(400)])
+    words = RNG.integers(2, 15, size=1000)
+    return fit_labelled(x, y, words, target=0.01, model="test-model", versions={"x": "1"})
+
+
+def test_threshold_meets_the_target_on_a_contaminated_crawl() -> None:
+    """With 8% mismatches in the crawl, the cut-off still flags about 1% of genuine pairs."""
+    genuine = RNG.normal(0, 1, 20_000)
+    crawl = np.concatenate([genuine[:18_400], RNG.normal(4, 1, 1_600)])
+    repaired = RNG.normal(4, 1, 20_000)
+    rate = estimate_mismatch_rate(crawl, repaired)
+    assert rate == pytest.approx(0.08, abs=0.02)
+    cut = threshold_for_rate(crawl, repaired, rate, 0.01)
+    assert 0.005 <= (genuine >= cut).mean() <= 0.02
+
+
+def test_threshold_is_above_every_score_when_the_target_allows_no_flag() -> None:
+    """Too few pairs for the target: nothing genuine is flagged, higher scores still are."""
+    scores = np.array([0.1, 0.2, 0.3])
+    cut = threshold_for_rate(scores, np.zeros(0), 0.0, 0.01)
+    assert 0.3 < cut < 0.31
+
+
+def test_labelled_fit_separates_and_meets_the_target() -> None:
+    """A labelled fit ranks mismatches high and flags at most 1% of genuine rows."""
+    calibration = fitted()
+    genuine, mismatched = synthetic(2_000, 0.0), synthetic(2_000, 3.0)
+    p_genuine = calibration.probabilities(genuine)
+    p_mismatched = calibration.probabilities(mismatched)
+    assert (p_genuine >= calibration.long_threshold).mean() < 0.03
+    assert (p_mismatched >= calibration.long_threshold).mean() > 0.8
+
+
+def test_self_fit_needs_enough_pairs() -> None:
+    """Calibrating without labels on a handful of pairs is refused with the reason."""
+    with pytest.raises(CalibrationError, match="too few pairs"):
+        fit_self(
+            synthetic(10, 0),
+            np.full(10, 8),
+            synthetic(10, 3),
+            synthetic(10, 3),
+            target=0.01,
+            model="m",
+            versions={},
+        )
+
+
+def test_json_round_trip(tmp_path: Path) -> None:
+    """A saved calibration loads back equal, and the file is plain JSON."""
+    calibration = fitted()
+    path = tmp_path / "calibration.json"
+    calibration.save(path)
+    assert json.loads(path.read_text())["format"] == "headcheck-calibration"
+    assert Calibration.load(path) == calibration
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (lambda d: d.update(format="pickle"), "not a headcheck calibration file"),
+        (lambda d: d.update(format_version=99), "format_version"),
+        (lambda d: d.update(coef=[math.nan] * F), "coef must be"),
+        (lambda d: d.update(scale=[0.0] * F), "scale must be"),
+        (lambda d: d.update(feature_names=["a", "b"]), "feature_names"),
+        (lambda d: d.update(short_threshold=2.0), "short_threshold"),
+        (lambda d: d.update(mode="magic"), "mode"),
+        (lambda d: d.update(__reduce__="os.system"), "unknown field"),
+        (lambda d: d.pop("intercept"), "intercept"),
+    ],
+)
+def test_malformed_calibration_is_rejected(change: object, message: str) -> None:
+    """Every field is validated; a bad file says what is wrong and what to do."""
+    data = json.loads(fitted().to_json())
+    change(data)  # type: ignore[operator]
+    with pytest.raises(CalibrationError, match=message) as error:
+        Calibration.from_json(json.dumps(data))
+    assert "headcheck calibrate" in str(error.value)
+
+
+def test_non_json_calibration_is_rejected(tmp_path: Path) -> None:
+    """A pickle or other binary file is refused as not JSON, never unpickled."""
+    import pickle
+
+    path = tmp_path / "calibration.json"
+    path.write_bytes(pickle.dumps({"format": "headcheck-calibration"}))
+    with pytest.raises(CalibrationError):
+        Calibration.load(path)
