@@ -83,3 +83,27 @@ def test_unknown_action_disables_the_pipeline_with_the_valid_values(tmp_path: Pa
     result = crawl(tmp_path, HEADCHECK_ACTION="delete")
     assert "HEADCHECK_ACTION is 'delete'; valid values: tag, drop" in result["log"]
     assert "headcheck/items" not in result["stats"]
+
+
+def test_calibration_file_drives_the_decision(tmp_path: Path) -> None:
+    """With HEADCHECK_CALIBRATION, items carry the calibrated mismatch probability."""
+    from conftest import EXAMPLES
+    from headcheck.cli import main
+
+    calibration = tmp_path / "calibration.json"
+    assert main(["calibrate", str(EXAMPLES), "--label-field", "label", "-o", str(calibration)]) == 0
+    result = crawl(tmp_path, HEADCHECK_ACTION="tag", HEADCHECK_CALIBRATION=str(calibration))
+    items = result["items"]
+    assert len(items) == len(ARTICLES)
+    assert all(i["headcheck"]["headline_mismatch_probability"] is not None for i in items)
+    assert WRONG <= {i["title"] for i in items if i["headcheck"]["is_headline_mismatch"]}
+
+
+def test_bad_calibration_file_disables_the_pipeline_with_the_reason(tmp_path: Path) -> None:
+    """A calibration file that fails validation raises NotConfigured naming the problem."""
+    bad = tmp_path / "calibration.json"
+    bad.write_text("[1, 2, 3]")
+    result = crawl(tmp_path, HEADCHECK_ACTION="tag", HEADCHECK_CALIBRATION=str(bad))
+    assert "HEADCHECK_CALIBRATION:" in result["log"]
+    assert "not a headcheck calibration file" in result["log"]
+    assert "headcheck/items" not in result["stats"]

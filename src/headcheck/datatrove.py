@@ -45,6 +45,7 @@ class HeadlineFilter(BaseFilter):
         model: str | os.PathLike[str] | None = None,
         batch_size: int = 32,
         device: str | None = None,
+        calibration: str | os.PathLike[str] | None = None,
         exclusion_writer: Any = None,
     ) -> None:
         if action not in FILTER_ACTIONS:
@@ -55,6 +56,7 @@ class HeadlineFilter(BaseFilter):
         self.threshold = check_threshold(threshold)
         self.model = model
         self.device = device
+        self.calibration = None if calibration is None else str(calibration)
         self._detector: Any = None
 
     def __getstate__(self) -> dict[str, Any]:
@@ -72,6 +74,7 @@ class HeadlineFilter(BaseFilter):
                 threshold=self.threshold,
                 batch_size=self.batch_size,
                 device=self.device,
+                calibration=self.calibration,
             )
         return self._detector
 

@@ -7,7 +7,7 @@ Enable it in the project's settings::
 
 Settings (all optional): ``HEADCHECK_ENABLED`` (True), ``HEADCHECK_MODEL`` (a model folder;
 default the packaged all-MiniLM-L6-v2), ``HEADCHECK_THRESHOLD``, ``HEADCHECK_CALIBRATION``
-(not supported by this version: setting it disables the pipeline with a message),
+(a file from ``headcheck calibrate``, which then decides instead of the threshold),
 ``HEADCHECK_ACTION`` (``tag`` writes the result onto the item, ``drop`` drops flagged items
 with :class:`HeadlineMismatch`), ``HEADCHECK_TITLE_FIELD`` ("title"), ``HEADCHECK_TEXT_FIELD``
 ("text"), ``HEADCHECK_RESULT_FIELD`` ("headcheck"), ``HEADCHECK_BATCH_SIZE`` (16),
@@ -30,6 +30,7 @@ try:
 except ImportError as exc:  # pragma: no cover - depends on the environment
     raise ImportError("headcheck.scrapy needs Scrapy: pip install 'headcheck[scrapy]'") from exc
 
+from headcheck.calibration import Calibration, CalibrationError
 from headcheck.decision import DEFAULT_THRESHOLD, check_threshold
 from headcheck.detector import Detector
 from headcheck.model import ModelError, resolve_model
@@ -57,6 +58,7 @@ class PipelineSettings:
 
     model: str | None = None
     threshold: float = DEFAULT_THRESHOLD
+    calibration: Calibration | None = None
     action: Action = "tag"
     title_field: str = "title"
     text_field: str = "text"
@@ -68,11 +70,12 @@ class PipelineSettings:
     @classmethod
     def from_settings(cls, settings: Any) -> PipelineSettings:
         """Read and check the settings; a bad value raises NotConfigured naming the valid ones."""
+        calibration = None
         if settings.get("HEADCHECK_CALIBRATION"):
-            raise NotConfigured(
-                "HEADCHECK_CALIBRATION is set, but this version of headcheck has no calibration "
-                "files yet; unset it and use HEADCHECK_THRESHOLD"
-            )
+            try:
+                calibration = Calibration.load(settings.get("HEADCHECK_CALIBRATION"))
+            except CalibrationError as exc:
+                raise NotConfigured(f"HEADCHECK_CALIBRATION: {exc}") from exc
         action = settings.get("HEADCHECK_ACTION", "tag")
         if action not in ACTIONS:
             raise NotConfigured(
@@ -98,6 +101,7 @@ class PipelineSettings:
         return cls(
             model=settings.get("HEADCHECK_MODEL"),
             threshold=threshold,
+            calibration=calibration,
             action=action,
             title_field=fields["title"],
             text_field=fields["text"],
@@ -187,6 +191,7 @@ class HeadcheckPipeline:
             threshold=self.config.threshold,
             batch_size=self.config.batch_size,
             device=self.config.device,
+            calibration=self.config.calibration,
         )
         self.detector.encoder  # noqa: B018 - loads the weights now, not on the first item
         self._batcher = _Batcher(

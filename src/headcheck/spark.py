@@ -46,9 +46,9 @@ def _detector(options: tuple[Any, ...]) -> Any:
     if detector is None:
         from headcheck.detector import Detector
 
-        model, threshold, batch_size = options
+        model, threshold, batch_size, calibration = options
         detector = _DETECTORS[options] = Detector(
-            model=model, threshold=threshold, batch_size=batch_size
+            model=model, threshold=threshold, batch_size=batch_size, calibration=calibration
         )
     return detector
 
@@ -79,11 +79,13 @@ def add_headcheck_columns(
     threshold: float = DEFAULT_THRESHOLD,
     batch_size: int = 64,
     evidence: bool = True,
+    calibration: str | None = None,
 ) -> DataFrame:
     """``frame`` with ``headline_similarity``, ``is_headline_mismatch``,
     ``headline_mismatch_reason`` (and ``headline_evidence``) added, row for row.
 
-    ``model`` must be a path that exists on every executor, or None for the packaged model.
+    ``model`` and ``calibration`` (a file from ``headcheck calibrate``) must be paths that
+    exist on every executor; ``model=None`` is the packaged model.
     """
     missing = [c for c in (title_column, text_column) if c not in frame.columns]
     if missing:
@@ -91,7 +93,12 @@ def add_headcheck_columns(
             f"column(s) {missing} not in the DataFrame, which has {frame.columns}; pass "
             "title_column= and text_column= to name the headline and body columns"
         )
-    options = (None if model is None else str(model), check_threshold(threshold), batch_size)
+    options = (
+        None if model is None else str(model),
+        check_threshold(threshold),
+        batch_size,
+        None if calibration is None else str(calibration),
+    )
     packed = "__headcheck_result"
     scored = frame.withColumn(
         packed, _score_batches(options)(F.col(title_column), F.col(text_column))
