@@ -250,6 +250,7 @@ def test_example_file_flags_the_cricket_headline(tmp_path: Path) -> None:
     )  # a cookie wall as the body
     assert reasons["Ceasefire holds as aid convoys reach the city"].startswith("boilerplate_text")
     assert reasons["Home"].startswith("boilerplate_title")
+    assert reasons["Markets rally as inflation cools faster than expected"] == "truncated_text"
 
 
 def test_calibrate_then_scan_with_the_calibration(
@@ -259,7 +260,7 @@ def test_calibrate_then_scan_with_the_calibration(
     calibration = tmp_path / "calibration.json"
     argv = ["calibrate", str(EXAMPLES), "--label-field", "label", "-o", str(calibration)]
     assert main(argv) == 0
-    assert "calibrated on 36 pairs (labelled)" in capsys.readouterr().err
+    assert "calibrated on 37 pairs (labelled)" in capsys.readouterr().err
     out = tmp_path / "out.jsonl"
     argv = ["scan", str(EXAMPLES), "-o", str(out), "--calibration", str(calibration), "-q"]
     assert main(argv) == 0
@@ -287,7 +288,7 @@ def test_evaluate_reports_metrics_as_json(capsys: pytest.CaptureFixture[str]) ->
     """evaluate prints ROC-AUC, recall at false-flag rates, length buckets and reasons."""
     assert main(["evaluate", str(EXAMPLES), "--label-field", "label", "--json"]) == 0
     report = json.loads(capsys.readouterr().out)
-    assert report["pairs"] == 38 and report["mismatches"] == 11
+    assert report["pairs"] == 39 and report["mismatches"] == 12
     assert report["roc_auc"] > 0.95
     assert set(report["recall_at_false_flags"]) == {"0.1%", "1.0%", "5.0%"}
     assert report["reasons"]["boilerplate_title"] >= 5

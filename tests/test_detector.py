@@ -55,6 +55,11 @@ def test_similarity_combines_lead_and_best_sentence(detector: Detector) -> None:
             "boilerplate_text",
         ),
         ("Переговоры дипломатов в Женеве о прекращении огня", POLITICS, "language_mismatch"),
+        (
+            POLITICS_TITLE,
+            "Diplomats met in Geneva on Tuesday to discuss the ceasefire…",
+            "truncated_text",
+        ),
     ],
 )
 def test_every_reason_code(detector: Detector, headline: object, body: object, reason: str) -> None:

@@ -10,6 +10,7 @@ from headcheck.rules import (
     is_boilerplate_text,
     is_boilerplate_title,
     is_language_mismatch,
+    is_teaser,
     split_boilerplate,
 )
 from headcheck.text import prepare
@@ -182,3 +183,17 @@ def test_short_english_headlines_are_not_language_mismatches(headline: str) -> N
 def test_boilerplate_sentences_are_recognised(sentence: str) -> None:
     """Each kind of cookie, paywall, error, bot-check and share sentence is caught."""
     assert is_boilerplate_sentence(sentence)
+
+
+def test_short_body_ending_in_an_ellipsis_is_a_teaser() -> None:
+    """A short body that stops with an ellipsis or a "read more" link is truncated."""
+    assert is_teaser(
+        "Stocks rose sharply on Wednesday after inflation cooled faster than expected…"
+    )
+    assert is_teaser("The council voted on Tuesday to build new cycle lanes. Read more")
+
+
+def test_long_article_ending_in_an_ellipsis_is_not_a_teaser() -> None:
+    """A full-length body may end with an ellipsis (a quote trailing off) and stays whole."""
+    assert not is_teaser(" ".join([ARTICLE] * 3) + " he said, and then...")
+    assert not is_teaser(ARTICLE)

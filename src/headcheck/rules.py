@@ -3,7 +3,8 @@
 Each check looks at cleaned text only (see :mod:`headcheck.text`) and costs microseconds:
 site-wide or widget titles (``boilerplate_title``), bodies that are a cookie wall, paywall,
 error or bot-check page (``boilerplate_text``), and a headline in another script or language
-than its body (``language_mismatch``).
+than its body (``language_mismatch``), and a teaser in place of the story
+(``truncated_text``).
 """
 
 from __future__ import annotations
@@ -299,6 +300,21 @@ def is_language_mismatch(headline: str, body: str) -> bool:
     return False
 
 
+#: How a teaser ends: an ellipsis, or a link to the rest.
+_TEASER_END = re.compile(
+    r"(?:\.\.\.|…|\[\.\.\.\]|\bread\s+more|\bcontinue\s+reading|\bread\s+the\s+full\s+(?:story|article))"
+    r"[\s.:!»›>)\]]*$",
+    re.IGNORECASE,
+)
+#: A body this short that ends like a teaser is one.
+TEASER_WORDS = 60
+
+
+def is_teaser(body: str) -> bool:
+    """A short body that ends in an ellipsis or a "read more" link: the start of a story."""
+    return len(body.split()) < TEASER_WORDS and bool(_TEASER_END.search(body))
+
+
 def rule_reasons(units: Prepared) -> list[Reason]:
     """The rule-based reasons for a prepared pair, most specific first."""
     reasons: list[Reason] = []
@@ -308,4 +324,6 @@ def rule_reasons(units: Prepared) -> list[Reason]:
         reasons.append("boilerplate_text")
     if is_language_mismatch(units.headline, units.lead):
         reasons.append("language_mismatch")
+    if not units.boilerplate_text and is_teaser(units.full_text):
+        reasons.append("truncated_text")
     return reasons
