@@ -54,15 +54,11 @@ def crawl_of(rows: list[tuple[str, str, int]], share: float, seed: int) -> list[
 def run(
     name: str, rows: list[tuple[str, str, int]], share: float, target: float, detector: Any
 ) -> dict[str, Any]:
-    from headcheck import Detector
     from headcheck.corpus import calibrate, evaluate
 
     started = time.perf_counter()
     calibration = calibrate(crawl_of(rows, share, seed=7), detector=detector, target=target)
-    calibrated = Detector(
-        encoder=detector.encoder, calibration=calibration, cache_size=detector.cache_size
-    )
-    calibrated._cache = detector._cache  # same texts: reuse their embeddings
+    calibrated = detector.with_calibration(calibration)
     results = list(calibrated.check_many((h, b) for h, b, _ in rows))
     report = evaluate(results, [y for _, _, y in rows], [h for h, _, _ in rows])
     return {

@@ -169,3 +169,33 @@ def test_scoring_makes_no_network_call(no_network: list[tuple[object, ...]]) -> 
     fresh = Detector()
     assert fresh.check(CRICKET_TITLE, POLITICS).is_mismatch
     assert no_network == []
+
+
+def test_with_calibration_shares_model_and_cache_and_decides(detector: Detector) -> None:
+    """A calibrated twin reuses the loaded model and cache, and its probability decides."""
+    from headcheck.calibration import Calibration
+    from headcheck.features import FEATURE_NAMES
+
+    n = len(FEATURE_NAMES)
+    # Probability of a mismatch falls as the lead cosine rises: sigmoid(2 - 10 * cosine).
+    calibration = Calibration(
+        FEATURE_NAMES,
+        (0.0,) * n,
+        (1.0,) * n,
+        (-10.0,) + (0.0,) * (n - 1),
+        2.0,
+        0.5,
+        0.5,
+        0.01,
+        "test",
+        "labelled",
+        100,
+    )
+    twin = detector.with_calibration(calibration)
+    assert twin.encoder is detector.encoder and twin._cache is detector._cache
+    good, bad = twin.check(POLITICS_TITLE, POLITICS), twin.check(SPORTS_TITLE, POLITICS)
+    assert good.mismatch_probability is not None and good.mismatch_probability < 0.5
+    assert not good.is_mismatch
+    assert bad.mismatch_probability is not None and bad.mismatch_probability > 0.5
+    assert bad.reasons == ("low_similarity",)
+    assert detector.check(POLITICS_TITLE, POLITICS).mismatch_probability is None

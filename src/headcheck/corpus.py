@@ -104,14 +104,9 @@ def calibrate(
     """Fit a calibration on a corpus's pairs: without labels by re-pairing it, or on labels."""
     if not 0.0 < target < 0.5:
         raise ValueError(f"target false-flag rate must be in (0, 0.5), got {target!r}")
-    plain = Detector(
-        model=detector.model,
-        batch_size=detector.batch_size,
-        device=detector.device,
-        allow_download=detector.allow_download,
-        cache_size=max(detector.cache_size, 16 * len(pairs)),
-        encoder=detector.encoder,
-    )
+    plain = detector.with_calibration(None)
+    # Re-pairing reuses every text of the corpus: keep all their embeddings.
+    plain.cache_size = max(detector.cache_size, 16 * len(pairs))
     results = list(plain.check_many(pairs))
     scored, features = _features(results)
     model = str(detector.model or "all-MiniLM-L6-v2")

@@ -115,6 +115,22 @@ class Detector:
 
         return check_frame(frame, title_column=title_column, text_column=text_column, detector=self)
 
+    def with_calibration(self, calibration: Calibration | None) -> Detector:
+        """A detector like this one deciding with ``calibration`` (None: the threshold), sharing
+        this one's loaded model and embedding cache."""
+        twin = Detector(
+            model=self.model,
+            threshold=self.threshold,
+            batch_size=self.batch_size,
+            device=self.device,
+            allow_download=self.allow_download,
+            cache_size=self.cache_size,
+            encoder=self._encoder,
+            calibration=calibration,
+        )
+        twin._cache = self._cache
+        return twin
+
     def embed(self, texts: list[str]) -> np.ndarray:
         """L2-normalised embeddings of ``texts``, in order, through the same cache as pairs."""
         if not texts:
