@@ -17,7 +17,8 @@ from __future__ import annotations
 import json
 import math
 import os
-from dataclasses import asdict, dataclass, field
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any, Literal
 
 import numpy as np
@@ -183,15 +184,43 @@ class Calibration:
 # -- fitting ---------------------------------------------------------------------------------
 
 
-def _fit_logistic(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
+def _draft(
+    x: np.ndarray,
+    y: np.ndarray,
+    *,
+    mode: Mode,
+    size: int,
+    target: float,
+    model: str,
+    versions: dict[str, str],
+) -> Calibration:
+    """A logistic model fitted on standardised features, thresholds still to be chosen."""
     from sklearn.linear_model import LogisticRegression
 
     mean = x.mean(axis=0)
     scale = x.std(axis=0)
     scale[scale < 1e-9] = 1.0
-    model = LogisticRegression(C=1.0, class_weight="balanced", max_iter=2_000)
-    model.fit((x - mean) / scale, y)
-    return mean, scale, model.coef_[0], float(model.intercept_[0])
+    fitted = LogisticRegression(C=1.0, class_weight="balanced", max_iter=2_000)
+    fitted.fit((x - mean) / scale, y)
+    return Calibration(
+        FEATURE_NAMES, tuple(mean.tolist()), tuple(scale.tolist()),
+        tuple(fitted.coef_[0].tolist()), float(fitted.intercept_[0]), 1.0, 1.0, target, model,
+        mode, size, 0.0, versions,
+    )  # fmt: skip
+
+
+def _bucket_thresholds(
+    scores: np.ndarray, headline_words: np.ndarray, choose: Callable[[np.ndarray], float]
+) -> tuple[float, float]:
+    """Thresholds for short and for longer headlines; a bucket with too few pairs gets the
+    threshold chosen on all of them."""
+    short = headline_words <= SHORT_HEADLINE_WORDS
+    overall = choose(scores)
+    short_cut, long_cut = (
+        choose(scores[bucket]) if bucket.sum() >= MIN_BUCKET_PAIRS else overall
+        for bucket in (short, ~short)
+    )
+    return short_cut, long_cut
 
 
 def estimate_mismatch_rate(crawl: np.ndarray, repaired: np.ndarray) -> float:
@@ -248,45 +277,20 @@ def fit_self(
         )
     x = np.vstack([crawl, random_repairs, hard_repairs])
     y = np.concatenate([np.zeros(len(crawl)), np.ones(len(random_repairs) + len(hard_repairs))])
-    mean, scale, coef, intercept = _fit_logistic(x, y)
-    draft = Calibration(
-        FEATURE_NAMES,
-        tuple(mean),
-        tuple(scale),
-        tuple(coef),
-        intercept,
-        1.0,
-        1.0,
-        target,
-        model,
-        "self",
-        len(crawl),
+    draft = _draft(
+        x, y, mode="self", size=len(crawl), target=target, model=model, versions=versions
     )
     p_crawl = draft.probabilities(crawl)
     p_random = draft.probabilities(random_repairs)
     rate = estimate_mismatch_rate(p_crawl, p_random)
-    short = crawl_headline_words <= SHORT_HEADLINE_WORDS
-    overall = threshold_for_rate(p_crawl, p_random, rate, target)
-    thresholds = []
-    for bucket in (short, ~short):
-        if bucket.sum() >= MIN_BUCKET_PAIRS:
-            thresholds.append(threshold_for_rate(p_crawl[bucket], p_random, rate, target))
-        else:
-            thresholds.append(overall)
-    return Calibration(
-        FEATURE_NAMES,
-        tuple(mean),
-        tuple(scale),
-        tuple(coef),
-        intercept,
-        thresholds[0],
-        thresholds[1],
-        target,
-        model,
-        "self",
-        len(crawl),
-        round(rate, 4),
-        versions,
+    short_cut, long_cut = _bucket_thresholds(
+        p_crawl, crawl_headline_words, lambda s: threshold_for_rate(s, p_random, rate, target)
+    )
+    return replace(
+        draft,
+        short_threshold=short_cut,
+        long_threshold=long_cut,
+        estimated_mismatch_rate=round(rate, 4),
     )
 
 
@@ -304,45 +308,25 @@ def fit_labelled(
         raise CalibrationError(
             "labelled calibration needs both genuine (0) and mismatched (1) pairs"
         )
-    mean, scale, coef, intercept = _fit_logistic(features, labels)
-    draft = Calibration(
-        FEATURE_NAMES,
-        tuple(mean),
-        tuple(scale),
-        tuple(coef),
-        intercept,
-        1.0,
-        1.0,
-        target,
-        model,
-        "labelled",
-        len(features),
+    draft = _draft(
+        features,
+        labels,
+        mode="labelled",
+        size=len(features),
+        target=target,
+        model=model,
+        versions=versions,
     )
-    p = draft.probabilities(features)
     genuine = labels == 0
-    short = headline_words <= SHORT_HEADLINE_WORDS
     none = np.zeros(0)
-    overall = threshold_for_rate(p[genuine], none, 0.0, target)
-    thresholds = []
-    for bucket in (short, ~short):
-        chosen = genuine & bucket
-        thresholds.append(
-            threshold_for_rate(p[chosen], none, 0.0, target)
-            if chosen.sum() >= MIN_BUCKET_PAIRS
-            else overall
-        )
-    return Calibration(
-        FEATURE_NAMES,
-        tuple(mean),
-        tuple(scale),
-        tuple(coef),
-        intercept,
-        thresholds[0],
-        thresholds[1],
-        target,
-        model,
-        "labelled",
-        len(features),
-        float(labels.mean()),
-        versions,
+    short_cut, long_cut = _bucket_thresholds(
+        draft.probabilities(features)[genuine],
+        headline_words[genuine],
+        lambda s: threshold_for_rate(s, none, 0.0, target),
+    )
+    return replace(
+        draft,
+        short_threshold=short_cut,
+        long_threshold=long_cut,
+        estimated_mismatch_rate=float(labels.mean()),
     )
