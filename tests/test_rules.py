@@ -11,6 +11,7 @@ from headcheck.rules import (
     is_boilerplate_title,
     is_language_mismatch,
     is_teaser,
+    rule_reasons,
     split_boilerplate,
 )
 from headcheck.text import prepare
@@ -186,11 +187,17 @@ def test_boilerplate_sentences_are_recognised(sentence: str) -> None:
 
 
 def test_short_body_ending_in_an_ellipsis_is_a_teaser() -> None:
-    """A short body that stops with an ellipsis or a "read more" link is truncated."""
+    """A short body that breaks off with an ellipsis is truncated."""
     assert is_teaser(
         "Stocks rose sharply on Wednesday after inflation cooled faster than expected…"
     )
-    assert is_teaser("The council voted on Tuesday to build new cycle lanes. Read more")
+    assert is_teaser("The council voted on Tuesday to build new cycle lanes along the river [...]")
+
+
+def test_read_more_line_under_a_short_story_is_not_a_teaser() -> None:
+    """A "Read more" link under a short whole story is furniture, set aside before the check."""
+    units = prepare("Council approves cycle lanes", "The council voted on Tuesday.\nRead more")
+    assert "truncated_text" not in rule_reasons(units)
 
 
 def test_long_article_ending_in_an_ellipsis_is_not_a_teaser() -> None:

@@ -300,18 +300,18 @@ def is_language_mismatch(headline: str, body: str) -> bool:
     return False
 
 
-#: How a teaser ends: an ellipsis, or a link to the rest.
-_TEASER_END = re.compile(
-    r"(?:\.\.\.|…|\[\.\.\.\]|\bread\s+more|\bcontinue\s+reading|\bread\s+the\s+full\s+(?:story|article))"
-    r"[\s.:!»›>)\]]*$",
-    re.IGNORECASE,
-)
-#: A body this short that ends like a teaser is one.
+#: How a teaser ends: with an ellipsis where the story breaks off.
+_TEASER_END = re.compile(r"(?:\.\.\.|…|\[\.\.\.\]|\[…\])[\s\])»›]*$")
+#: A body this short that breaks off like a teaser is one.
 TEASER_WORDS = 60
 
 
 def is_teaser(body: str) -> bool:
-    """A short body that ends in an ellipsis or a "read more" link: the start of a story."""
+    """A short body that breaks off with an ellipsis: the start of a story, not the story.
+
+    Check the article text with its furniture set aside: a "Read more" line under a short but
+    whole story is page furniture, not a sign that the story was cut.
+    """
     return len(body.split()) < TEASER_WORDS and bool(_TEASER_END.search(body))
 
 
@@ -324,6 +324,6 @@ def rule_reasons(units: Prepared) -> list[Reason]:
         reasons.append("boilerplate_text")
     if is_language_mismatch(units.headline, units.lead):
         reasons.append("language_mismatch")
-    if not units.boilerplate_text and is_teaser(units.full_text):
+    if not units.boilerplate_text and is_teaser(units.text):
         reasons.append("truncated_text")
     return reasons

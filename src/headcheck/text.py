@@ -127,8 +127,6 @@ class Prepared:
     #: The cleaned body without its boilerplate (its first SCANNED_SENTENCES sentences), for
     #: the lexical features.
     text: str = ""
-    #: The cleaned body as it was, boilerplate included (to see how it ends).
-    full_text: str = ""
 
 
 def prepare(headline: str, body: str) -> Prepared:
@@ -148,5 +146,4 @@ def prepare(headline: str, body: str) -> Prepared:
         sentences=tuple(s[:SENTENCE_CHARS] for s in kept[:MAX_SENTENCES]),
         boilerplate_text=is_boilerplate_text(split),
         text=" ".join(kept),
-        full_text=clean_body,
     )
