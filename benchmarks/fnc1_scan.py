@@ -26,6 +26,8 @@ from pathlib import Path
 import numpy as np
 from sklearn.metrics import roc_auc_score
 
+from headcheck.corpus import recall_at
+
 HERE = Path(__file__).resolve().parent
 DEFAULT_DATA = HERE.parent.parent / "shared" / "data" / "fnc1-train"
 
@@ -75,12 +77,6 @@ def scan(source: Path, destination: Path) -> tuple[float, str]:
     return wall, done.stderr.strip().splitlines()[-1]
 
 
-def recall_at_fpr(scores: np.ndarray, labels: np.ndarray, fpr: float) -> float:
-    """Recall on mismatches when the cut-off lets ``fpr`` of genuine pairs be flagged."""
-    cut = np.quantile(scores[labels == 0], fpr)
-    return float((scores[labels == 1] < cut).mean())
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
@@ -113,7 +109,7 @@ def main() -> None:
         "pairs": len(s),
         "mismatches": int(y.sum()),
         "roc_auc": round(float(roc_auc_score(y, -s)), 4),
-        "recall_at_1pct_false_flags": round(recall_at_fpr(s, y, 0.01), 4),
+        "recall_at_1pct_false_flags": round(recall_at(-s, y, 0.01), 4),
         "default_threshold_false_flag_rate": round(float(f_[y == 0].mean()), 4),
         "default_threshold_recall": round(float(f_[y == 1].mean()), 4),
         "pairs_file": {

@@ -63,15 +63,9 @@ def build_parser() -> argparse.ArgumentParser:
         "(headline_similarity, is_headline_mismatch, headline_mismatch_reason, "
         "headline_evidence), one output row per input row, in order.",
     )
-    scan.add_argument("input", metavar="INPUT", help="file to check; - reads standard input")
+    _corpus_arguments(scan, FORMATS)
     scan.add_argument(
         "-o", "--output", default="-", help="where to write the results (default: standard output)"
-    )
-    scan.add_argument(
-        "--format",
-        choices=FORMATS,
-        default=None,
-        help="input format (default: from INPUT's extension; jsonl for -)",
     )
     scan.add_argument(
         "--output-format",
@@ -80,8 +74,6 @@ def build_parser() -> argparse.ArgumentParser:
         help="output format (default: from OUTPUT's extension, else the input's; "
         "jsonl when that is parquet and OUTPUT is standard output)",
     )
-    scan.add_argument("--title-field", default="title", help="headline field (default: title)")
-    scan.add_argument("--text-field", default="text", help="body field (default: text)")
     scan.add_argument(
         "--id-field",
         default=None,
@@ -116,16 +108,10 @@ def build_parser() -> argparse.ArgumentParser:
         "write an error row and go on (skip)",
     )
     scan.add_argument(
-        "--model",
-        default=None,
-        help="a sentence-transformers model folder (default: the packaged all-MiniLM-L6-v2)",
-    )
-    scan.add_argument(
         "--allow-download",
         action="store_true",
         help="let --model be a Hugging Face hub name (the only network use)",
     )
-    scan.add_argument("--batch-size", type=_positive, default=64, help="pairs scored together")
     scan.add_argument("--device", default=None, help="torch device, e.g. cpu or cuda")
     scan.add_argument(
         "--calibration",
@@ -193,11 +179,21 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _corpus_arguments(parser: argparse.ArgumentParser, formats: Sequence[str]) -> None:
+    """The input, its fields and the model: the same for every command that reads a corpus."""
     parser.add_argument("input", metavar="INPUT", help="JSONL, CSV or Parquet file; - for stdin")
-    parser.add_argument("--format", choices=formats, default=None, help="input format")
+    parser.add_argument(
+        "--format",
+        choices=formats,
+        default=None,
+        help="input format (default: from INPUT's extension; jsonl for -)",
+    )
     parser.add_argument("--title-field", default="title", help="headline field (default: title)")
     parser.add_argument("--text-field", default="text", help="body field (default: text)")
-    parser.add_argument("--model", default=None, help="a sentence-transformers model folder")
+    parser.add_argument(
+        "--model",
+        default=None,
+        help="a sentence-transformers model folder (default: the packaged all-MiniLM-L6-v2)",
+    )
     parser.add_argument("--batch-size", type=_positive, default=64, help="pairs scored together")
 
 
