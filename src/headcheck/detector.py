@@ -149,6 +149,21 @@ class Detector:
 
         return check_frame(frame, title_column=title_column, text_column=text_column, detector=self)
 
+    def options(self) -> dict[str, Any]:
+        """The keyword arguments that build a detector like this one (in another process)."""
+        return {
+            "model": self.model,
+            "threshold": self.threshold,
+            "batch_size": self.batch_size,
+            "device": self.device,
+            "allow_download": self.allow_download,
+            "cache_size": self.cache_size,
+            "calibration": self.calibration,
+            "backend": self.backend,
+            "cascade": self.use_cascade,
+            "threads": self.threads,
+        }
+
     def with_calibration(self, calibration: Calibration | None) -> Detector:
         """A detector like this one deciding with ``calibration`` (None: the threshold), sharing
         this one's loaded model and embedding cache."""
