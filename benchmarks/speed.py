@@ -175,9 +175,11 @@ def cold_start(headcheck: str, work: Path, stream: list[dict[str, Any]]) -> dict
     )
     commands = {
         "import sentence-transformers + load model": [sys.executable, "-c", load],
-        "headcheck scan, 10 rows (torch)": [headcheck, "scan", str(ten), "-o", str(work / "t")],
+        "headcheck scan, 10 rows (torch)": [
+            headcheck, "scan", str(ten), "-o", str(work / "t.jsonl"),
+        ],
         "headcheck scan, 10 rows (onnx)": [
-            headcheck, "scan", str(ten), "-o", str(work / "o"), "--backend", "onnx",
+            headcheck, "scan", str(ten), "-o", str(work / "o.jsonl"), "--backend", "onnx",
         ],
     }  # fmt: skip
     return {
