@@ -17,13 +17,16 @@ in one run, on the same machine:
 Each run is its own process; its peak memory is the largest summed RSS of it and its worker
 processes, sampled every 50 ms. (b)-(d) are calibrated without labels on a sample of the
 stream itself (`headcheck calibrate --max-pairs`), once per backend; that one-off time is
-reported apart. Recall is at 1% false flags on the genuine rows, rule-flagged rows counting
-as flagged at any cut-off. Speed is printed as a ratio against (a) measured in the same run.
+reported apart. The four runs are repeated in interleaved rounds (``--repeat``, default 2)
+and each keeps its fastest round (peak memory: its largest). Recall is at 1% false flags on
+the genuine rows, rule-flagged rows counting as flagged at any cut-off. Speed is printed as
+a ratio against (a) measured in the same run.
 
 It also times the cold start: `headcheck scan` of a 10-row file, against importing
 sentence-transformers and loading the model, each the median of three runs.
 
 Usage: python benchmarks/speed.py [--data DIR] [--work DIR] [--genuine N] [--calibration-pairs N]
+                                 [--repeat N] [--json FILE]
 """
 
 from __future__ import annotations
@@ -194,6 +197,7 @@ def main() -> None:
     parser.add_argument("--work", type=Path, default=None, help="keep files here")
     parser.add_argument("--genuine", type=int, default=None, help="genuine rows (default: all)")
     parser.add_argument("--calibration-pairs", type=int, default=600)
+    parser.add_argument("--repeat", type=int, default=2, help="rounds; each run keeps its best")
     parser.add_argument("--json", type=Path, default=None, help="also write the figures here")
     args = parser.parse_args()
     if not args.data.is_dir():
@@ -242,18 +246,23 @@ def main() -> None:
     }  # fmt: skip
     figures: dict[str, Any] = {"rows": len(stream), "faults": int(labels.sum()), "runs": {}}
     flagged: dict[str, np.ndarray] = {}
-    for name, (command, output) in runs.items():
-        wall, peak, _ = run(command)
-        if output.suffix == ".json":
-            scores = -np.array(json.loads(output.read_text()))
-        else:
-            scores, flagged[name], _ = scan_scores(output)
-        figures["runs"][name] = {
-            "articles_per_s": round(len(stream) / wall, 2),
-            "seconds": round(wall, 1),
-            "peak_rss_mb": round(peak / 2**20),
-            "recall_at_1pct": round(recall(scores, labels), 4),
-        }
+    # Rounds of all four runs, interleaved, so that a burst of load on a shared machine hits
+    # every configuration alike; each run keeps its fastest round.
+    for _ in range(args.repeat):
+        for name, (command, output) in runs.items():
+            wall, peak, _ = run(command)
+            if output.suffix == ".json":
+                scores = -np.array(json.loads(output.read_text()))
+            else:
+                scores, flagged[name], _ = scan_scores(output)
+            best = figures["runs"].get(name)
+            if best is None or wall < best["seconds"]:
+                figures["runs"][name] = {
+                    "articles_per_s": round(len(stream) / wall, 2),
+                    "seconds": round(wall, 1),
+                    "peak_rss_mb": max(round(peak / 2**20), best["peak_rss_mb"] if best else 0),
+                    "recall_at_1pct": round(recall(scores, labels), 4),
+                }
     plain_speed = figures["runs"]["(a) plain sentence-transformers"]["articles_per_s"]
     print(f"{'run':34} {'art/s':>8} {'x (a)':>7} {'peak MB':>8} {'recall@1%':>10}")
     for name, row in figures["runs"].items():
