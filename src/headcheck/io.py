@@ -6,6 +6,7 @@ Readers never drop a record: a row that cannot be read comes back as a :class:`R
 
 from __future__ import annotations
 
+import codecs
 import contextlib
 import csv
 import gzip
@@ -104,8 +105,11 @@ def read_rows(path: str, fmt: Format) -> Iterator[Row]:
 
 def _read_jsonl(path: str) -> Iterator[Row]:
     handle = _open_binary_in(path)
+    number = 0
     try:
         for number, raw in enumerate(handle, start=1):
+            if number == 1 and raw.startswith(codecs.BOM_UTF8):
+                raw = raw[len(codecs.BOM_UTF8) :]  # written by some Windows tools
             if not raw.strip():
                 continue  # a blank line holds no record
             try:
@@ -118,12 +122,24 @@ def _read_jsonl(path: str) -> Iterator[Row]:
             except json.JSONDecodeError as exc:
                 yield Row(number, None, f"invalid JSON: {exc.msg} (column {exc.colno})")
                 continue
+            except RecursionError:
+                yield Row(number, None, "invalid JSON: nested too deeply to read")
+                continue
+            except ValueError as exc:  # e.g. an integer of more than 4,300 digits
+                yield Row(number, None, f"invalid JSON: {exc}")
+                continue
             if not isinstance(value, dict):
                 yield Row(number, None, f"expected a JSON object, found {type(value).__name__}")
                 continue
             yield Row(number, value)
     except (OSError, EOFError) as exc:  # a truncated or corrupt .gz
-        raise InputError(path, f"cannot read past this point: {exc}") from exc
+        raise InputError(
+            path,
+            f"cannot read past this line ({exc}); the lines before it were read. Is the "
+            "file truncated? Recreate it, or scan what can be read: "
+            "zcat FILE 2>/dev/null | headcheck scan -",
+            number + 1,
+        ) from exc
     finally:
         if handle is not sys.stdin.buffer:
             handle.close()
@@ -134,22 +150,50 @@ def _read_csv(path: str) -> Iterator[Row]:
     if csv.field_size_limit() < CSV_FIELD_LIMIT:
         csv.field_size_limit(CSV_FIELD_LIMIT)
     handle = _open_binary_in(path)
-    text = io.TextIOWrapper(handle, encoding="utf-8", newline="")
+    # Bytes that are not UTF-8 become lone surrogates, so the row that holds them can be named
+    # (and skipped) rather than the whole file failing; utf-8-sig drops a byte-order mark.
+    text = io.TextIOWrapper(handle, encoding="utf-8-sig", errors="surrogateescape", newline="")
+    # strict: a quote left open or a stray quote is an error, not fields silently merged.
+    reader = csv.DictReader(text, strict=True)
     try:
-        reader = csv.DictReader(text)
-        try:
-            for record in reader:
-                line = reader.line_num
-                if None in record:
-                    yield Row(line, None, "more fields than the header names")
-                    continue
-                yield Row(line, record)
-        except UnicodeDecodeError as exc:
-            raise InputError(path, f"invalid UTF-8: {exc.reason}", reader.line_num + 1) from exc
-        except csv.Error as exc:
-            raise InputError(path, f"malformed CSV: {exc}", reader.line_num) from exc
+        header = reader.fieldnames or []
+        if any(_SURROGATE.search(name) for name in header):
+            raise InputError(path, "the header is not valid UTF-8; save the file as UTF-8", 1)
+        end = reader.line_num  # the last line read so far
+        while True:
+            try:
+                record = next(reader)
+            except StopIteration:
+                break
+            except csv.Error as exc:
+                problem = f"malformed CSV: {exc}"
+                if "unexpected end of data" in str(exc):
+                    problem += " (a quoted field that starts here is never closed)"
+                yield Row(end + 1, None, problem)
+                end = max(end + 1, reader.line_num)
+                continue
+            line, end = end + 1, reader.line_num
+            if None in record:
+                yield Row(line, None, "more fields than the header names")
+                continue
+            bad = [
+                k
+                for k, v in record.items()
+                if isinstance(v, str) and not v.isascii() and _SURROGATE.search(v)
+            ]
+            if bad:
+                yield Row(line, None, f"invalid UTF-8 in field(s) {', '.join(bad)}")
+                continue
+            yield Row(line, record)
+    except csv.Error as exc:  # in the header
+        raise InputError(path, f"malformed CSV header: {exc}", 1) from exc
     except (OSError, EOFError) as exc:
-        raise InputError(path, f"cannot read past this point: {exc}") from exc
+        raise InputError(
+            path,
+            f"cannot read past this line ({exc}); the lines before it were read. Is the file "
+            "truncated? Recreate it",
+            reader.line_num + 1,
+        ) from exc
     finally:
         if handle is not sys.stdin.buffer:
             text.close()
