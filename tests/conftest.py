@@ -6,6 +6,7 @@ import os
 import socket
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -43,6 +44,50 @@ def cache_folder(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
 def detector() -> Detector:
     """A detector on the packaged all-MiniLM-L6-v2, shared by the whole session."""
     return Detector()
+
+
+_LOCAL_HOSTS = {None, "", "localhost", "127.0.0.1", "::1", "0.0.0.0", socket.gethostname()}
+
+
+def _local(host: object) -> bool:
+    return host in _LOCAL_HOSTS or str(host).startswith("127.")
+
+
+@pytest.fixture(autouse=True)
+def outside_network_blocked(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[object]]:
+    """Every test runs offline: a connection or DNS look-up beyond this machine is refused and
+    recorded, and the test fails if any was tried. Loopback stays open (the local crawl site,
+    Spark's JVM gateway). Subprocesses are not covered; test_safety checks the CLI's own."""
+    attempts: list[object] = []
+    real_connect, real_connect_ex = socket.socket.connect, socket.socket.connect_ex
+    real_getaddrinfo = socket.getaddrinfo
+
+    def allowed(sock: socket.socket, address: Any) -> bool:
+        return sock.family == getattr(socket, "AF_UNIX", None) or _local(address[0])
+
+    def connect(self: socket.socket, address: Any) -> None:
+        if not allowed(self, address):
+            attempts.append(address)
+            raise OSError(f"network blocked in tests: connect to {address!r}")
+        real_connect(self, address)
+
+    def connect_ex(self: socket.socket, address: Any) -> int:
+        if not allowed(self, address):
+            attempts.append(address)
+            raise OSError(f"network blocked in tests: connect to {address!r}")
+        return real_connect_ex(self, address)
+
+    def getaddrinfo(host: Any, *args: Any, **kwargs: Any) -> Any:
+        if not _local(host):
+            attempts.append(host)
+            raise OSError(f"network blocked in tests: look-up of {host!r}")
+        return real_getaddrinfo(host, *args, **kwargs)
+
+    monkeypatch.setattr(socket.socket, "connect", connect)
+    monkeypatch.setattr(socket.socket, "connect_ex", connect_ex)
+    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+    yield attempts
+    assert attempts == [], f"a test tried to reach the network: {attempts}"
 
 
 @pytest.fixture

@@ -108,3 +108,36 @@ def test_bad_calibration_file_disables_the_pipeline_with_the_reason(tmp_path: Pa
     assert "HEADCHECK_CALIBRATION:" in result["log"]
     assert "not a headcheck calibration file" in result["log"]
     assert "headcheck/items" not in result["stats"]
+
+
+def test_model_that_fails_to_load_disables_the_pipeline_with_the_reason(tmp_path: Path) -> None:
+    """A model folder that looks right but does not load: NotConfigured says why, and the
+    crawl still runs (without the pipeline) rather than failing on every item."""
+    broken = tmp_path / "broken-model"
+    broken.mkdir()
+    (broken / "config.json").write_text("{}")
+    (broken / "modules.json").write_text("[]")
+    result = crawl(tmp_path, HEADCHECK_ACTION="tag", HEADCHECK_MODEL=str(broken))
+    assert "headcheck model unavailable: could not load the model from" in result["log"]
+    assert str(broken) in result["log"]
+    assert "headcheck/items" not in result["stats"]
+    assert len(result["items"]) == len(ARTICLES)  # the crawl went on
+
+
+def test_scoring_error_on_one_item_is_counted_logged_and_the_crawl_goes_on(
+    tmp_path: Path,
+) -> None:
+    """When scoring fails for one item, only that item passes unchecked; it is counted in
+    headcheck/errors and logged once with its traceback, and every other item is tagged."""
+    result = crawl(
+        tmp_path, HEADCHECK_ACTION="tag", HEADCHECK_BATCH_SIZE="8", TEST_FAIL_ON="orchid"
+    )
+    items, stats = result["items"], result["stats"]
+    assert len(items) == len(ARTICLES)
+    unchecked = [i["title"] for i in items if "headcheck" not in i]
+    assert unchecked == ["Train drivers announce two-day strike over pay"]  # the orchid story
+    assert stats["headcheck/errors"] == 1
+    assert stats["headcheck/checked"] == len(ARTICLES) - 1
+    assert result["log"].count("headcheck could not score an item (RuntimeError") == 1
+    assert "Traceback" in result["log"]
+    assert stats["item_scraped_count"] == len(ARTICLES)

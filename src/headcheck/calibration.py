@@ -9,7 +9,10 @@ faults: their share is estimated from how many crawl pairs look like random re-p
 With labels, the model and thresholds are fitted on the labelled pairs directly.
 
 Stored as JSON (never pickle): coefficients, feature names, thresholds, target, model id,
-versions and corpus size. Loading validates every field.
+versions and corpus size. Loading reads at most MAX_FILE_BYTES, refuses NaN and Infinity,
+validates the file against the JSON Schema shipped beside this module
+(``calibration.schema.json``), and then checks what a schema cannot: that the feature names
+are this version's and every vector has one number per feature.
 """
 
 from __future__ import annotations
@@ -34,6 +37,9 @@ FORMAT_VERSION = 1
 SHORT_HEADLINE_WORDS = 5
 #: A length bucket needs this many genuine pairs for a threshold of its own.
 MIN_BUCKET_PAIRS = 200
+#: A calibration file is a few KB; anything past this is not one.
+MAX_FILE_BYTES = 1_000_000
+SCHEMA_FILE = "calibration.schema.json"
 
 Mode = Literal["self", "labelled"]
 
@@ -92,8 +98,14 @@ class Calibration:
     @classmethod
     def load(cls, path: str | os.PathLike[str]) -> Calibration:
         try:
+            size = os.path.getsize(path)
+            if size > MAX_FILE_BYTES:
+                raise CalibrationError(
+                    f"{path}: {size:,} bytes is not a calibration file (they are a few KB, at "
+                    f"most {MAX_FILE_BYTES:,} bytes); recreate it with `headcheck calibrate`"
+                )
             with open(path, encoding="utf-8") as f:
-                text = f.read(1_000_000)
+                text = f.read(MAX_FILE_BYTES + 1)
         except (OSError, UnicodeDecodeError) as exc:
             raise CalibrationError(
                 f"cannot read calibration file {path} as UTF-8 JSON: {exc}; recreate it "
@@ -105,9 +117,24 @@ class Calibration:
     def from_json(cls, text: str, *, source: str = "calibration") -> Calibration:
         """Parse and validate; any problem raises CalibrationError saying what and where."""
         try:
-            data = json.loads(text)
+            data = json.loads(text, parse_constant=_no_constant)
         except json.JSONDecodeError as exc:
-            raise CalibrationError(f"{source}: not JSON ({exc.msg} at line {exc.lineno})") from exc
+            raise CalibrationError(
+                f"{source}: not JSON ({exc.msg} at line {exc.lineno}); recreate it with "
+                "`headcheck calibrate`"
+            ) from exc
+        except (ValueError, RecursionError) as exc:  # NaN, huge integers, deep nesting
+            reason = "nested too deeply" if isinstance(exc, RecursionError) else str(exc)
+            raise CalibrationError(
+                f"{source}: not a valid calibration file ({reason}); recreate it with "
+                "`headcheck calibrate`"
+            ) from exc
+        if not isinstance(data, dict) or data.get("format") != FORMAT:
+            raise CalibrationError(
+                f'{source}: not a headcheck calibration file (expected "format": "{FORMAT}"); '
+                "recreate it with `headcheck calibrate`"
+            )
+        _check_schema(data, source)
         return cls._validated(data, source)
 
     @classmethod
@@ -193,6 +220,33 @@ class Calibration:
             backend=backend,
             cascade=cascade,
         )
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a number a calibration file may hold")
+
+
+def schema() -> dict[str, Any]:
+    """The JSON Schema of calibration files (shipped as calibration.schema.json)."""
+    from importlib.resources import files
+
+    return json.loads(files("headcheck").joinpath(SCHEMA_FILE).read_text(encoding="utf-8"))
+
+
+def _check_schema(data: Any, source: str) -> None:
+    """Raise CalibrationError naming the first place where ``data`` breaks the schema."""
+    import jsonschema
+
+    validator = jsonschema.Draft202012Validator(schema())
+    error = jsonschema.exceptions.best_match(validator.iter_errors(data))
+    if error is None:
+        return
+    where = "/".join(str(part) for part in error.absolute_path) or "the top level"
+    message = error.message if len(error.message) <= 200 else error.message[:197] + "..."
+    raise CalibrationError(
+        f"{source}: not a valid calibration file: at {where}: {message}; recreate it with "
+        "`headcheck calibrate`"
+    )
 
 
 # -- fitting ---------------------------------------------------------------------------------

@@ -13,6 +13,8 @@ from collections.abc import Callable, Sequence
 from typing import Any, NoReturn
 
 EXIT_OK, EXIT_GATE, EXIT_USAGE = 0, 1, 2
+#: Exit status after Ctrl-C, as shells report a process ended by SIGINT.
+EXIT_INTERRUPTED = 130
 
 
 def _rate(text: str) -> float:
@@ -133,6 +135,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="processes checking in parallel, one CPU thread each (default 1: this process, "
         "all threads)",
     )
+    scan.add_argument(
+        "--resume",
+        action="store_true",
+        help="continue a run that was killed or interrupted, from the partial output it "
+        "left (plain JSONL or CSV OUTPUT, same INPUT and options); starts afresh when "
+        "there is none",
+    )
     scan.add_argument("--no-progress", action="store_true", help="no progress bar")
     scan.add_argument("-q", "--quiet", action="store_true", help="no summary line")
 
@@ -241,7 +250,7 @@ def _progress_bar(enabled: bool) -> tuple[Callable[[int], None] | None, Callable
 
 def _scan(args: argparse.Namespace) -> int:
     from headcheck.detector import Detector
-    from headcheck.io import InputError, detect_format
+    from headcheck.io import InputError, can_resume, detect_format
     from headcheck.model import ModelError, resolve_model
     from headcheck.scan import ScanOptions, scan_file
 
@@ -289,16 +298,24 @@ def _scan(args: argparse.Namespace) -> int:
             input_format=input_format,
             output_format=output_format,
             progress=progress,
+            resume=args.resume,
         )
     except InputError as exc:
         close_bar()
         _fail(str(exc))
+    except KeyboardInterrupt:
+        close_bar()
+        hint = "; rerun with --resume to continue" if can_resume(args.output, output_format) else ""
+        print(f"headcheck: interrupted{hint}", file=sys.stderr)
+        return EXIT_INTERRUPTED
     except BrokenPipeError:
         # The reader of our output went away (e.g. `| head`): not an error of ours.
         sys.stderr.close()
         return EXIT_OK
     close_bar()
     if not args.quiet:
+        if stats.resumed:
+            print(f"headcheck: resumed after {stats.resumed} rows", file=sys.stderr)
         print(f"headcheck: {stats.summary()}", file=sys.stderr)
     if args.max_mismatches is not None and stats.flagged > args.max_mismatches:
         print(

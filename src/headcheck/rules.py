@@ -9,6 +9,7 @@ than its body (``language_mismatch``), and a teaser in place of the story
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections import Counter
@@ -251,24 +252,29 @@ _WORDS = re.compile(r"[^\W\d_]+", re.UNICODE)
 
 #: Characters read to tell a text's script: plenty for a clear majority.
 SCRIPT_CHARS = 2_000
+
+
+@functools.lru_cache(maxsize=4_096)
+def _script(ch: str) -> str | None:
+    name = unicodedata.name(ch, "")
+    for prefix, script in _SCRIPTS:
+        if name.startswith(prefix):
+            return script
+    return None
+
+
 _ASCII_LETTERS = re.compile(r"[A-Za-z]")
 
 
 def dominant_script(text: str) -> str | None:
     """The writing system of most letters in ``text`` (None when there are too few)."""
     text = text[:SCRIPT_CHARS]
-    if text.isascii():
-        letters = len(_ASCII_LETTERS.findall(text))
-        return "latin" if letters >= 4 else None
+    if text.isascii():  # the common case, without a look-up per character
+        return "latin" if len(_ASCII_LETTERS.findall(text)) >= 4 else None
     counts: Counter[str] = Counter()
     for ch in text:
-        if not ch.isalpha():
-            continue
-        name = unicodedata.name(ch, "")
-        for prefix, script in _SCRIPTS:
-            if name.startswith(prefix):
-                counts[script] += 1
-                break
+        if ch.isalpha() and (script := _script(ch)) is not None:
+            counts[script] += 1
     if sum(counts.values()) < 4:
         return None
     script, count = counts.most_common(1)[0]

@@ -10,8 +10,9 @@ from itertools import islice
 from pathlib import Path
 from typing import Any, Literal, get_args
 
+from headcheck import resume as checkpoints
 from headcheck.detector import Detector
-from headcheck.io import Format, InputError, Row, open_writer, read_rows
+from headcheck.io import Format, InputError, Row, can_resume, open_writer, read_rows
 from headcheck.result import (
     EVIDENCE_FIELD,
     MISMATCH_FIELD,
@@ -61,6 +62,8 @@ class ScanStats:
     seconds: float = 0.0
     #: Records the cascade's cheap stage decided without the transformer.
     cheap: int = 0
+    #: Rows taken over from a killed run's partial output (``scan --resume``).
+    resumed: int = 0
 
     def add(self, reasons: tuple[str, ...], *, scored: bool, cheap: bool = False) -> None:
         self.checked += 1
@@ -97,13 +100,16 @@ def scan_rows(
     stats: ScanStats,
     *,
     source: str = "-",
+    on_batch: Callable[[], None] | None = None,
 ) -> Iterator[dict[str, Any]]:
     """Score rows in batches and yield output records, updating ``stats`` as it goes.
 
     An unreadable row raises :class:`InputError` (``on_error="fail"``) or becomes an error row
-    whose reason is ``unreadable_record`` and whose evidence is the problem.
+    whose reason is ``unreadable_record`` and whose evidence is the problem. ``on_batch`` is
+    called once the records of a batch have all been taken (a point to checkpoint at).
     """
     started = time.perf_counter()
+    earlier = stats.seconds  # time spent before a resumed run
     iterator = iter(rows)
     # Chunks read but not yet written: the checker may run a few chunks ahead of the writer.
     waiting: deque[list[Row]] = deque()
@@ -147,13 +153,15 @@ def scan_rows(
                 fields = result_fields(result)
                 record = row.record
                 stats.add(result.reasons, scored=result.scored, cheap=result.stage == "cheap")
-            stats.seconds = time.perf_counter() - started
+            stats.seconds = earlier + time.perf_counter() - started
             if options.only_flagged and not fields[MISMATCH_FIELD]:
                 continue
             if options.id_field is not None:
                 yield {options.id_field: record.get(options.id_field), **fields}
             else:
                 yield {**record, **fields}
+        if on_batch is not None:
+            on_batch()
 
 
 def scan_file(
@@ -165,15 +173,106 @@ def scan_file(
     input_format: Format,
     output_format: Format,
     progress: Callable[[int], None] | None = None,
+    resume: bool = False,
 ) -> ScanStats:
-    """Check every record of ``source`` and write the results to ``destination`` ("-": stdio)."""
+    """Check every record of ``source`` and write the results to ``destination`` ("-": stdio).
+
+    Output to a plain JSONL or CSV file from an input file is checkpointed as it goes (see
+    :mod:`headcheck.resume`); with ``resume`` a run killed before it finished continues from
+    its last checkpoint (or starts afresh when there is none), giving the same output.
+    """
     if source != "-" and not Path(source).is_file():
         raise InputError(source, "no such file")
+    resumable = source != "-" and can_resume(destination, output_format)
+    if resume and not resumable:
+        raise InputError(
+            destination,
+            "--resume needs an input file and a plain JSONL or CSV output file; standard "
+            "input or output, Parquet and .gz output cannot be resumed (rerun without --resume)",
+        )
+    run = _run_fingerprint(source, detector, options, input_format, output_format)
+    point = checkpoints.load(destination, run) if resume else None
     stats = ScanStats()
-    rows = read_rows(source, input_format)
-    with open_writer(destination, output_format) as writer:
-        for record in scan_rows(rows, detector, options, stats, source=source):
+    rows: Iterable[Row] = read_rows(source, input_format)
+    if point is not None:
+        counts = point.counts
+        stats = ScanStats(
+            checked=counts["checked"],
+            flagged=counts["flagged"],
+            skipped=counts["skipped"],
+            reasons=Counter(counts["reasons"]),
+            seconds=counts["seconds"],
+            cheap=counts.get("cheap", 0),
+            resumed=point.rows,
+        )
+        rows = islice(rows, point.rows, None)
+    writer = open_writer(
+        destination,
+        output_format,
+        resume_at=None if point is None else point.size,
+        fields=None if point is None else point.fields,
+    )
+    if resumable and point is None:
+        checkpoints.remove(destination)  # a killed earlier run's, now overwritten
+    last = time.monotonic()
+
+    def checkpoint() -> None:
+        nonlocal last
+        if not resumable or time.monotonic() - last < checkpoints.CHECKPOINT_SECONDS:
+            return
+        size = writer.checkpoint()
+        if size is None:
+            return
+        counts = {
+            "checked": stats.checked,
+            "flagged": stats.flagged,
+            "skipped": stats.skipped,
+            "reasons": dict(stats.reasons),
+            "seconds": stats.seconds,
+            "cheap": stats.cheap,
+        }
+        fields = getattr(writer, "fields", None)
+        checkpoints.save(
+            destination, checkpoints.Checkpoint(run, stats.checked, size, fields, counts)
+        )
+        last = time.monotonic()
+
+    try:
+        for record in scan_rows(rows, detector, options, stats, source=source, on_batch=checkpoint):
             writer.write(record)
             if progress is not None:
                 progress(stats.checked)
+    except BaseException as exc:
+        # Interrupted by the user: keep the partial output and its checkpoint, to resume.
+        keep = resumable and isinstance(exc, KeyboardInterrupt)
+        writer.abort(keep=keep)
+        if resumable and not keep:
+            checkpoints.remove(destination)
+        raise
+    writer.close()
+    if resumable:
+        checkpoints.remove(destination)
     return stats
+
+
+def _run_fingerprint(
+    source: str,
+    detector: Detector,
+    options: ScanOptions,
+    input_format: Format,
+    output_format: Format,
+) -> dict[str, Any]:
+    """What a resumed run must share with the run that wrote the partial output."""
+    return {
+        "input": checkpoints.input_fingerprint(source) if source != "-" else None,
+        "input_format": input_format,
+        "output_format": output_format,
+        "options": {
+            "title_field": options.title_field,
+            "text_field": options.text_field,
+            "id_field": options.id_field,
+            "only_flagged": options.only_flagged,
+            "on_error": options.on_error,
+        },
+        "detector": checkpoints.detector_fingerprint(detector),
+    }

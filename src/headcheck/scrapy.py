@@ -13,6 +13,12 @@ with :class:`HeadlineMismatch`), ``HEADCHECK_TITLE_FIELD`` ("title"), ``HEADCHEC
 ("text"), ``HEADCHECK_RESULT_FIELD`` ("headcheck"), ``HEADCHECK_BATCH_SIZE`` (16),
 ``HEADCHECK_BATCH_WAIT`` (seconds an item waits for others to fill a batch, 0.05) and
 ``HEADCHECK_DEVICE``.
+
+Failures: a model that cannot be found or loaded raises ``NotConfigured`` with the reason when
+the crawler starts (Scrapy then runs the crawl without this pipeline and logs why). An item
+that cannot be scored (its batch is retried pair by pair, so only that item fails) is passed
+on unchecked, counted in the ``headcheck/errors`` stat and logged (the first with its
+traceback); the crawl goes on.
 """
 
 from __future__ import annotations
@@ -142,11 +148,14 @@ class _Batcher:
         batch, self._pending = self._pending, []
         self._busy = True
         pairs = [pair for pair, _ in batch]
-        running = deferToThread(lambda: list(self.detector.check_many(pairs)))
+        running = deferToThread(self._score, pairs)
 
-        def deliver(results: list[CheckResult]) -> None:
+        def deliver(results: list[CheckResult | Exception]) -> None:
             for (_, waiting), result in zip(batch, results, strict=True):
-                waiting.callback(result)
+                if isinstance(result, Exception):
+                    waiting.errback(result)
+                else:
+                    waiting.callback(result)
 
         def fail(failure: Any) -> None:
             for _, waiting in batch:
@@ -159,6 +168,22 @@ class _Batcher:
 
         running.addCallbacks(deliver, fail)
         running.addBoth(done)
+
+    def _score(self, pairs: list[tuple[Any, Any]]) -> list[CheckResult | Exception]:
+        """Score a batch; when it fails, score its pairs one by one, so that only the pair
+        that fails gets the error."""
+        try:
+            return list(self.detector.check_many(pairs))
+        except Exception:
+            if len(pairs) == 1:
+                raise
+        results: list[CheckResult | Exception] = []
+        for pair in pairs:
+            try:
+                results.append(self.detector.check(*pair))
+            except Exception as exc:
+                results.append(exc)
+        return results
 
 
 class HeadcheckPipeline:
@@ -178,22 +203,34 @@ class HeadcheckPipeline:
         if not settings.getbool("HEADCHECK_ENABLED", True):
             raise NotConfigured("HEADCHECK_ENABLED is False")
         config = PipelineSettings.from_settings(settings)
+        pipeline = cls(config, crawler.stats)
         try:
-            resolve_model(config.model)  # fail now, with the reason, not mid-crawl
+            # Now, so a missing or broken model disables the pipeline with its reason
+            # instead of failing the first item (or every item) mid-crawl.
+            pipeline.load_model()
         except ModelError as exc:
             raise NotConfigured(f"headcheck model unavailable: {exc}") from exc
-        return cls(config, crawler.stats)
+        return pipeline
 
-    def open_spider(self, spider: Any = None) -> None:
-        """Load the model once, before the first item."""
-        self.detector = Detector(
+    def load_model(self) -> None:
+        """Build the detector and load its model (raises ModelError when it cannot)."""
+        if self.detector is not None:
+            return
+        resolve_model(self.config.model)  # the cheap check first, with its own message
+        detector = Detector(
             model=self.config.model,
             threshold=self.config.threshold,
             batch_size=self.config.batch_size,
             device=self.config.device,
             calibration=self.config.calibration,
         )
-        self.detector.encoder  # noqa: B018 - loads the weights now, not on the first item
+        detector.encoder  # noqa: B018 - loads the weights now, not on the first item
+        self.detector = detector
+
+    def open_spider(self, spider: Any = None) -> None:
+        """Load the model (unless from_crawler did) and start batching."""
+        self.load_model()
+        assert self.detector is not None
         self._batcher = _Batcher(
             self.detector, size=self.config.batch_size, wait=self.config.batch_wait
         )
@@ -228,21 +265,23 @@ class HeadcheckPipeline:
             self.open_spider(spider)
         assert self._batcher is not None
         self._inc("items")
-        adapter = ItemAdapter(item)
-        pair = (adapter.get(self.config.title_field), adapter.get(self.config.text_field))
         try:
+            adapter = ItemAdapter(item)
+            pair = (adapter.get(self.config.title_field), adapter.get(self.config.text_field))
             result = await maybe_deferred_to_future(self._batcher.submit(pair))
         except Exception as exc:
-            # One bad item must not stop a crawl: count it, log the first one, pass it on.
+            # One bad item must not stop a crawl: count it, log it (the first in full), and
+            # pass it on unchecked.
             self._inc("errors")
-            if not self._error_logged:
-                self._error_logged = True
-                logger.error(
-                    "headcheck could not score an item (%s: %s); such items pass "
-                    "unchecked and are counted in headcheck/errors",
-                    type(exc).__name__,
-                    exc,
-                )
+            first, self._error_logged = not self._error_logged, True
+            logger.log(
+                logging.ERROR if first else logging.DEBUG,
+                "headcheck could not score an item (%s: %s); such items pass "
+                "unchecked and are counted in headcheck/errors",
+                type(exc).__name__,
+                exc,
+                exc_info=first,
+            )
             return item
         if result.scored:
             self._inc("checked")

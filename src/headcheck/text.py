@@ -38,6 +38,7 @@ _SPACES = re.compile(r"[^\S\n]+")
 _NEWLINES = re.compile(r"\s*\n\s*")
 _SENTENCE_END = re.compile(r"(?:(?<=[.!?…])|(?<=[.!?…][\"'”’)\]]))\s+(?=[\"'“‘(\[]?[A-Z0-9À-ÖØ-Þ])")
 _WORD = re.compile(r"\w+")
+_TRAILING = re.compile(r"[\W_]*")
 
 
 def normalise(text: str, *, limit: int | None = None) -> str:
@@ -76,14 +77,20 @@ def strip_repeated_headline(headline: str, body: str) -> str:
     Case, punctuation and spacing are ignored when matching; a body that is only the
     headline becomes empty.
     """
-    words = _WORD.findall(headline)
+    words = [w.lower() for w in _WORD.findall(headline)]
     if not words:
         return body
-    pattern = r"^\W*" + r"\W+".join(re.escape(w) for w in words) + r"(?!\w)[\W_]*"
-    match = re.match(pattern, body, re.IGNORECASE)
-    if match is None:
-        return body
-    return body[match.end() :].lstrip()
+    # The body's first len(words) word tokens must be the headline's (tokens are maximal runs
+    # of word characters, so only non-word characters lie before and between them). No
+    # pattern is compiled per headline: that cost more than the rest of preparing a pair.
+    end = 0
+    tokens = _WORD.finditer(body)
+    for word in words:
+        token = next(tokens, None)
+        if token is None or token.group().lower() != word:
+            return body
+        end = token.end()
+    return body[_TRAILING.match(body, end).end() :].lstrip()  # type: ignore[union-attr]
 
 
 def split_sentences(body: str, *, limit: int = MAX_SENTENCES) -> list[str]:

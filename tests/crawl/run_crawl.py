@@ -2,7 +2,10 @@
 
 Usage: python run_crawl.py BASE_URL OUT.json ITEM_KIND [SETTING=VALUE ...]
 ITEM_KIND: dict, item (scrapy.Item with the result field), bare_item (without it), dataclass,
-attrs.
+attrs, or bulk (dicts: TEST_ITEMS of them, cycling through the site's articles, from one page).
+Test-only settings, read here and not passed to Scrapy: TEST_ITEMS (for bulk), TEST_FAIL_ON
+(scoring raises for a body containing this text), TEST_CHEAP_ENCODER (score with the hashing
+encoder of tests/synthetic.py instead of the model). Bulk runs write counts, not the items.
 A separate process because Twisted's reactor cannot be restarted inside one test session.
 """
 
@@ -10,7 +13,10 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import resource
 import sys
+import time
+from pathlib import Path
 from typing import Any
 
 import attrs
@@ -58,6 +64,34 @@ KINDS = {
 }
 
 
+class BulkSpider(scrapy.Spider):
+    """Yields ``items`` article dicts from the site's pages, cycling through them."""
+
+    name = "bulk"
+
+    def __init__(self, base: str, items: int, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.start_urls = [base + "/"]
+        self.items = items
+        self.pages: list[dict[str, str]] = []
+
+    def parse(self, response: Any) -> Any:
+        links = response.css("li a::attr(href)").getall()
+        self.expected = len(links)
+        yield from response.follow_all(links, callback=self.parse_article)
+
+    def parse_article(self, response: Any) -> Any:
+        self.pages.append(
+            {
+                "title": response.css("h1::text").get(),
+                "text": "\n".join(response.css("article p::text").getall()),
+            }
+        )
+        if len(self.pages) == self.expected:  # the last page: now the bulk of the items
+            for i in range(self.items):
+                yield {"n": i, "url": response.url, **self.pages[i % len(self.pages)]}
+
+
 class NewsSpider(scrapy.Spider):
     name = "news"
 
@@ -86,23 +120,68 @@ def main() -> None:
         "TELNETCONSOLE_ENABLED": False,
         "REMOTE_CONTROL_ENABLED": False,
     }
+    test: dict[str, str] = {}
     for pair in pairs:
         key, value = pair.split("=", 1)
-        settings[key] = value
+        (test if key.startswith("TEST_") else settings)[key] = value
+    patch_detector(test)
     process = CrawlerProcess(settings)
-    crawler = process.create_crawler(NewsSpider)
+    bulk = kind == "bulk"
+    crawler = process.create_crawler(BulkSpider if bulk else NewsSpider)
     items: list[dict[str, Any]] = []
+    tagged = 0
 
     def keep(item: Any, **_: Any) -> None:
-        items.append(ItemAdapter(item).asdict())
+        nonlocal tagged
+        if bulk:
+            tagged += "headcheck" in item
+        else:
+            items.append(ItemAdapter(item).asdict())
 
     # Scrapy holds signal handlers weakly: `keep` lives as long as this frame does.
     crawler.signals.connect(keep, signal=item_scraped)
-    process.crawl(crawler, base=base, kind=kind)
+    started = time.perf_counter()
+    if bulk:
+        process.crawl(crawler, base=base, items=int(test["TEST_ITEMS"]))
+    else:
+        process.crawl(crawler, base=base, kind=kind)
     process.start()
+    seconds = time.perf_counter() - started
     stats = {k: v for k, v in crawler.stats.get_stats().items() if isinstance(v, (int, float, str))}
+    report: dict[str, Any] = {"items": items, "stats": stats, "seconds": round(seconds, 2)}
+    if bulk:
+        report["tagged"] = tagged
+        report["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
     with open(out, "w", encoding="utf-8") as f:
-        json.dump({"items": items, "stats": stats}, f, default=str)
+        json.dump(report, f, default=str)
+
+
+def patch_detector(test: dict[str, str]) -> None:
+    """Apply the TEST_ settings: a cheap encoder, or scoring that fails on some bodies."""
+    import headcheck.scrapy
+    from headcheck import Detector
+
+    fail_on = test.get("TEST_FAIL_ON")
+    cheap = test.get("TEST_CHEAP_ENCODER")
+    if not fail_on and not cheap:
+        return
+
+    class TestDetector(Detector):
+        def __init__(self, **options: Any) -> None:
+            if cheap:
+                sys.path.insert(0, str(Path(__file__).parents[1]))
+                from synthetic import HashEncoder
+
+                options["encoder"] = HashEncoder()
+            super().__init__(**options)
+
+        def check_many(self, pairs: Any) -> Any:
+            pairs = list(pairs)
+            if fail_on and any(fail_on in str(body) for _, body in pairs):
+                raise RuntimeError(f"scoring failed on a body containing {fail_on!r}")
+            return super().check_many(pairs)
+
+    headcheck.scrapy.Detector = TestDetector  # type: ignore[misc]
 
 
 if __name__ == "__main__":
