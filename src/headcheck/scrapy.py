@@ -12,7 +12,8 @@ default the packaged all-MiniLM-L6-v2), ``HEADCHECK_THRESHOLD``, ``HEADCHECK_CAL
 with :class:`HeadlineMismatch`), ``HEADCHECK_TITLE_FIELD`` ("title"), ``HEADCHECK_TEXT_FIELD``
 ("text"), ``HEADCHECK_RESULT_FIELD`` ("headcheck"), ``HEADCHECK_BATCH_SIZE`` (16),
 ``HEADCHECK_BATCH_WAIT`` (seconds an item waits for others to fill a batch, 0.05) and
-``HEADCHECK_DEVICE``.
+``HEADCHECK_DEVICE`` and ``HEADCHECK_BACKEND`` ("torch" or "onnx"; a calibration's cheap
+stage is used when it has one).
 
 Failures: a model that cannot be found or loaded raises ``NotConfigured`` with the reason when
 the crawler starts (Scrapy then runs the crawl without this pipeline and logs why). An item
@@ -39,7 +40,7 @@ except ImportError as exc:  # pragma: no cover - depends on the environment
 from headcheck.calibration import Calibration, CalibrationError
 from headcheck.decision import DEFAULT_THRESHOLD, check_threshold
 from headcheck.detector import Detector
-from headcheck.model import ModelError, resolve_model
+from headcheck.model import BACKENDS, Backend, ModelError, resolve_model
 from headcheck.result import CheckResult, result_fields
 
 if TYPE_CHECKING:
@@ -72,6 +73,7 @@ class PipelineSettings:
     batch_size: int = 16
     batch_wait: float = 0.05
     device: str | None = None
+    backend: Backend = "torch"
 
     @classmethod
     def from_settings(cls, settings: Any) -> PipelineSettings:
@@ -98,6 +100,11 @@ class PipelineSettings:
                 f"HEADCHECK_BATCH_SIZE must be >= 1 and HEADCHECK_BATCH_WAIT >= 0, got "
                 f"{batch_size} and {batch_wait}"
             )
+        backend = settings.get("HEADCHECK_BACKEND", "torch")
+        if backend not in BACKENDS:
+            raise NotConfigured(
+                f"HEADCHECK_BACKEND is {backend!r}; valid values: {', '.join(BACKENDS)}"
+            )
         fields = {}
         for name, default in (("TITLE", "title"), ("TEXT", "text"), ("RESULT", "headcheck")):
             value = settings.get(f"HEADCHECK_{name}_FIELD", default)
@@ -115,6 +122,7 @@ class PipelineSettings:
             batch_size=batch_size,
             batch_wait=batch_wait,
             device=settings.get("HEADCHECK_DEVICE"),
+            backend=backend,
         )
 
 
@@ -208,7 +216,7 @@ class HeadcheckPipeline:
             # Now, so a missing or broken model disables the pipeline with its reason
             # instead of failing the first item (or every item) mid-crawl.
             pipeline.load_model()
-        except ModelError as exc:
+        except (ModelError, ValueError) as exc:  # ValueError: a calibration of another backend
             raise NotConfigured(f"headcheck model unavailable: {exc}") from exc
         return pipeline
 
@@ -223,6 +231,7 @@ class HeadcheckPipeline:
             batch_size=self.config.batch_size,
             device=self.config.device,
             calibration=self.config.calibration,
+            backend=self.config.backend,
         )
         detector.encoder  # noqa: B018 - loads the weights now, not on the first item
         self.detector = detector
