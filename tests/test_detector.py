@@ -199,3 +199,9 @@ def test_with_calibration_shares_model_and_cache_and_decides(detector: Detector)
     assert bad.mismatch_probability is not None and bad.mismatch_probability > 0.5
     assert bad.reasons == ("low_similarity",)
     assert detector.check(POLITICS_TITLE, POLITICS).mismatch_probability is None
+
+
+def test_punctuation_only_fields_are_empty(detector: Detector) -> None:
+    """A headline or body with no letter or digit is reported empty, not scored."""
+    assert detector.check("&&& --- !!!", POLITICS).reasons == ("empty_title",)
+    assert detector.check(POLITICS_TITLE, "*** ... ---").reasons == ("empty_text",)

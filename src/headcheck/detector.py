@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import os
+import re
 from collections.abc import Iterable, Iterator
 from itertools import islice
 from typing import Any
@@ -31,6 +32,13 @@ def _missing(value: Any) -> bool:
     if isinstance(value, float) and math.isnan(value):
         return True
     return type(value).__name__ == "NAType"
+
+
+_WORD_CHARACTER = re.compile(r"[^\W_]")
+
+
+def _has_word(text: str) -> bool:
+    return _WORD_CHARACTER.search(text) is not None
 
 
 def input_problem(headline: Any, body: Any) -> Reason | None:
@@ -201,9 +209,10 @@ class Detector:
             problem = input_problem(headline, body)
             if problem is None:
                 units = prepare(headline, body)
-                if not units.headline:
+                # Text without a letter or digit ("&&&", "---") says nothing to compare.
+                if not _has_word(units.headline):
                     problem = "empty_title"
-                elif not units.lead:
+                elif not _has_word(units.lead):
                     problem = "empty_text"
                 else:
                     prepared[i] = units
