@@ -205,3 +205,26 @@ def test_punctuation_only_fields_are_empty(detector: Detector) -> None:
     """A headline or body with no letter or digit is reported empty, not scored."""
     assert detector.check("&&& --- !!!", POLITICS).reasons == ("empty_title",)
     assert detector.check(POLITICS_TITLE, "*** ... ---").reasons == ("empty_text",)
+
+
+def test_a_repeated_pair_reuses_its_result_without_the_model(detector: Detector) -> None:
+    """The second time a pair comes by, its result is served from the cache, unchanged."""
+    calls: list[int] = []
+
+    class Counting:
+        name = "counting"
+
+        def encode(self, texts: list[str]) -> object:
+            calls.append(len(texts))
+            return detector.encoder.encode(texts)
+
+    counting = Detector(encoder=Counting())
+    first = counting.check(POLITICS_TITLE, POLITICS)
+    encoded = len(calls)
+    counting._cache.clear()  # only the pair cache can serve the repeat now
+    assert counting.check(POLITICS_TITLE, POLITICS) == first
+    assert len(calls) == encoded
+    uncached = Detector(encoder=Counting(), cache_size=0)
+    uncached.check(POLITICS_TITLE, POLITICS)
+    uncached.check(POLITICS_TITLE, POLITICS)
+    assert len(calls) > encoded + 1

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import math
 import os
 import re
@@ -23,6 +24,9 @@ from headcheck.text import Prepared, prepare
 #: Texts whose embeddings are kept between batches: scraped files repeat boilerplate bodies
 #: and headlines a lot. 20,000 rows of 384 floats is about 30 MB.
 DEFAULT_CACHE_SIZE = 20_000
+#: Whole results are kept for cache_size / PAIRS_PER_TEXT recent pairs (4,000 by default; a
+#: result with its evidence sentence is a few hundred bytes, keyed by a 16-byte digest).
+PAIRS_PER_TEXT = 5
 
 
 def _missing(value: Any) -> bool:
@@ -100,6 +104,7 @@ class Detector:
         self.cache_size = cache_size
         self._encoder = encoder
         self._cache: dict[str, np.ndarray] = {}
+        self._pairs: dict[bytes, CheckResult] = {}
         if calibration is not None and not isinstance(calibration, Calibration):
             calibration = Calibration.load(calibration)
         self.calibration = calibration
@@ -204,9 +209,20 @@ class Detector:
     def _check_batch(self, batch: list[tuple[Any, Any]]) -> list[CheckResult]:
         results: list[CheckResult | None] = [None] * len(batch)
         prepared: dict[int, Prepared] = {}
+        keys: dict[int, bytes] = {}
         for i, pair in enumerate(batch):
             headline, body = pair
             problem = input_problem(headline, body)
+            if problem is None and self.cache_size >= PAIRS_PER_TEXT:
+                # A crawl repeats whole records (re-crawled pages, syndicated copies): the
+                # result of a pair seen lately is reused without preparing it again.
+                key = hashlib.blake2b(
+                    f"{headline}\x00{body}".encode("utf-8", "surrogatepass"), digest_size=16
+                ).digest()
+                if (seen := self._pairs.get(key)) is not None:
+                    results[i] = seen
+                    continue
+                keys[i] = key
             if problem is None:
                 units = prepare(headline, body)
                 # Text without a letter or digit ("&&&", "---") says nothing to compare.
@@ -228,6 +244,11 @@ class Detector:
             )
             for i, units in prepared.items():
                 results[i] = self._score(units, vectors)
+        limit = self.cache_size // PAIRS_PER_TEXT
+        for i, key in keys.items() if limit else ():
+            if len(self._pairs) >= limit:
+                del self._pairs[next(iter(self._pairs))]  # oldest first, as for texts
+            self._pairs[key] = results[i]  # type: ignore[assignment]  # filled above
         return results  # type: ignore[return-value]  # every slot is filled above
 
     def _cheap(self, prepared: dict[int, Prepared]) -> dict[int, CheckResult]:
