@@ -165,7 +165,7 @@ def sections(report: Report) -> list[Section]:
             "Genuine pairs sit to the right; a headline over another story's body scores like "
             "the re-paired ones, so the part of the corpus that overlaps them is what gets "
             "flagged.",
-            ["pairs", "scored", "5th percentile", "median", "95th percentile", "low similarity"],
+            ["", "pairs", "5th percentile", "median", "95th percentile", "low similarity"],
             distribution_rows(report),
             ("similarity", "probability"),
         ),
