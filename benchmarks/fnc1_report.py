@@ -1,10 +1,13 @@
 """The report on the FNC-1 training pairs (unrelated = mismatch), and the README's picture.
 
 Builds ``pairs.jsonl`` from ../shared/data/fnc1-train (title, text, stance and a label: 1 for
-``unrelated``), scans it with the real command, then runs ``headcheck report`` on the scanned
-file twice: HTML (with every plot also written to ``plots/``) and Markdown. The labels give the
-ROC, precision-recall and calibration curves; ``--group-field stance`` the flagged rate by
-stance. The similarity histogram is copied to ``docs/report-fnc1.png``.
+``unrelated``) and reports on it, scoring on the fly, with the labels (ROC, precision-recall and
+calibration curves) and the stance as the group. The report is built once and written three ways:
+``report.html``, ``report.md`` and every plot under ``plots/``; the similarity histogram is
+copied to ``docs/report-fnc1.png``. The HTML alone is what this command writes:
+
+    headcheck report pairs.jsonl -o report.html --label-field label --group-field stance \\
+        --plot-dir plots
 
 Usage: python benchmarks/fnc1_report.py [--data DIR] [--work DIR] [--limit N] [--no-picture]
 """
@@ -16,10 +19,12 @@ import csv
 import json
 import random
 import shutil
-import subprocess
 import sys
 import time
 from pathlib import Path
+
+from headcheck import Detector, plots, render
+from headcheck.report import ReportOptions, build_report
 
 HERE = Path(__file__).resolve().parent
 DEFAULT_DATA = HERE.parent.parent / "shared" / "data" / "fnc1-train"
@@ -46,41 +51,37 @@ def build(data: Path, destination: Path, limit: int | None) -> int:
     return len(stances)
 
 
-def headcheck(*args: str) -> str:
-    exe = shutil.which("headcheck", path=str(Path(sys.executable).parent)) or "headcheck"
-    started = time.perf_counter()
-    done = subprocess.run([exe, *args], capture_output=True, text=True, check=False)
-    if done.returncode != 0:
-        sys.exit(f"headcheck {' '.join(args)} failed ({done.returncode}):\n{done.stderr}")
-    line = done.stderr.strip().splitlines()[-1]
-    return f"{line} [{time.perf_counter() - started:.0f} s wall]"
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
     parser.add_argument("--work", type=Path, default=Path("/tmp/headcheck-fnc1-report"))
     parser.add_argument("--limit", type=int, default=None, help="sample this many pairs")
+    parser.add_argument("--max-pairs", type=int, default=20_000, help="pairs re-paired")
     parser.add_argument("--no-picture", action="store_true", help=f"leave {PICTURE} alone")
     args = parser.parse_args()
     if not (args.data / "train_stances.csv").is_file():
         sys.exit(f"FNC-1 data not found in {args.data}; pass --data")
     args.work.mkdir(parents=True, exist_ok=True)
-    pairs, scanned = args.work / "pairs.jsonl", args.work / "pairs.scanned.jsonl"
+    pairs = args.work / "pairs.jsonl"
     print(f"{build(args.data, pairs, args.limit)} pairs in {pairs}", file=sys.stderr)
-    print(headcheck("scan", str(pairs), "-o", str(scanned), "--no-progress"), file=sys.stderr)
-    common = ["--label-field", "label", "--group-field", "stance", "--no-progress"]
-    html, markdown, plots = args.work / "report.html", args.work / "report.md", args.work / "plots"
-    print(
-        headcheck("report", str(scanned), "-o", str(html), "--plot-dir", str(plots), *common),
-        file=sys.stderr,
-    )
-    print(headcheck("report", str(scanned), "-o", str(markdown), *common), file=sys.stderr)
+    started = time.perf_counter()
+    options = ReportOptions(label_field="label", group_field="stance", max_pairs=args.max_pairs)
+    report = build_report(str(pairs), detector=Detector(), options=options, input_format="jsonl")
+    built = time.perf_counter() - started
+    images = plots.draw(report)
+    (args.work / "plots").mkdir(exist_ok=True)
+    links = {}
+    for image in images:
+        (args.work / "plots" / f"{image.name}.png").write_bytes(image.png)
+        links[image.name] = f"plots/{image.name}.png"
+    render.write_text(str(args.work / "report.html"), render.html(report, images))
+    render.write_text(str(args.work / "report.md"), render.markdown(report, images, links))
+    print(f"report built in {built:.0f} s; written to {args.work}", file=sys.stderr)
     if not args.no_picture:
         PICTURE.parent.mkdir(exist_ok=True)
-        shutil.copyfile(plots / "similarity.png", PICTURE)
+        shutil.copyfile(args.work / "plots" / "similarity.png", PICTURE)
         print(f"copied the histogram to {PICTURE} ({PICTURE.stat().st_size:,} bytes)")
-    print(markdown.read_text(encoding="utf-8"))
+    print((args.work / "report.md").read_text(encoding="utf-8"))
 
 
 if __name__ == "__main__":
