@@ -75,12 +75,16 @@ def _html_table(head: list[str], rows: list[list[str]]) -> str:
     return "\n".join(lines)
 
 
+def _name(report: Report) -> str:
+    return "standard input" if report.source == "-" else Path(report.source).name
+
+
 def html(report: Report, images: list[Image]) -> str:
     """One self-contained page: inline style, plots as data URIs, no script."""
     from headcheck import __version__
 
     by_name = {image.name: image for image in images}
-    title = f"headcheck report: {Path(report.source).name}"
+    title = f"headcheck report: {_name(report)}"
     parts = [
         "<!DOCTYPE html>",
         '<html lang="en"><head><meta charset="utf-8">',
@@ -121,7 +125,7 @@ def markdown(report: Report, images: list[Image], links: dict[str, str]) -> str:
     """GitHub-flavoured Markdown, e.g. for a CI job summary. A job summary shows neither local
     files nor data-URI images, so plots appear only as links to files written with them."""
     by_name = {image.name: image for image in images}
-    lines = [f"# headcheck report: {md(Path(report.source).name)}", ""]
+    lines = [f"# headcheck report: {md(_name(report))}", ""]
     lines += [f"> {md(note)}" for note in report.summary.notes]
     if not links:
         lines += ["", "_Plots are in the HTML report (`headcheck report INPUT -o report.html`)._"]
