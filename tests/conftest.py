@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import os
 import socket
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from headcheck import Detector
+from headcheck.cache import CACHE_ENV
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "examples" / "articles.jsonl"
@@ -21,6 +24,19 @@ POLITICS_TITLE = "Diplomats meet in Geneva for ceasefire talks"
 CRICKET_TITLE = "Live Score: India vs Australia, 2nd Test, Day 3"
 #: A real headline of another story: flagged for low similarity alone.
 SPORTS_TITLE = "Late header sends United into the cup semi-finals"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def cache_folder(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """Derived model files (ONNX export, static table) go to a fresh folder, not the user's."""
+    folder = tmp_path_factory.mktemp("cache")
+    before = os.environ.get(CACHE_ENV)
+    os.environ[CACHE_ENV] = str(folder)
+    yield folder
+    if before is None:
+        del os.environ[CACHE_ENV]
+    else:
+        os.environ[CACHE_ENV] = before
 
 
 @pytest.fixture(scope="session")

@@ -66,3 +66,23 @@ def test_prepare_of_a_body_that_is_only_its_headline_is_empty() -> None:
     """A body holding nothing but the headline leaves nothing to score."""
     units = prepare("Storm hits coast", "<h1>Storm hits coast</h1>")
     assert units.lead == "" and units.sentences == ()
+
+
+def test_normalise_fast_path_matches_the_per_character_filter() -> None:
+    """Lines with and without control, format and unassigned characters clean alike."""
+    import random
+    import unicodedata
+
+    pool = "ab Z.\n\t\u00a0\u200b\u200e\u2028\x00\x07\x1b\x7f\ud800\ue000\U000e0001é文"
+    rng = random.Random(4)
+    for _ in range(300):
+        text = "".join(rng.choice(pool) for _ in range(rng.randint(0, 40)))
+        expected = "".join(
+            ch
+            for ch in unicodedata.normalize("NFKC", text)
+            if ch in "\n\t" or unicodedata.category(ch) not in ("Cc", "Cf", "Cs", "Co", "Cn")
+        )
+        assert normalise(text) == normalise(expected)
+        assert not any(
+            unicodedata.category(ch) in ("Cc", "Cf", "Cs") for ch in normalise(text) if ch != "\n"
+        )

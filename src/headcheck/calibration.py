@@ -23,7 +23,9 @@ from typing import Any, Literal
 
 import numpy as np
 
+from headcheck.cascade import Cascade
 from headcheck.features import FEATURE_NAMES
+from headcheck.model import BACKENDS
 
 FORMAT = "headcheck-calibration"
 FORMAT_VERSION = 1
@@ -60,6 +62,10 @@ class Calibration:
     #: Share of the corpus's own pairs estimated to be mismatches (self mode).
     estimated_mismatch_rate: float = 0.0
     versions: dict[str, str] = field(default_factory=dict)
+    #: The backend whose similarities the calibration was fitted on ("torch" or "onnx").
+    backend: str = "torch"
+    #: The cheap first stage fitted on the same pairs (None: every pair goes to the model).
+    cascade: Cascade | None = None
 
     def probabilities(self, features: np.ndarray) -> np.ndarray:
         """Mismatch probability of each row of ``features`` (columns: feature_names)."""
@@ -160,6 +166,12 @@ class Calibration:
             isinstance(k, str) and isinstance(v, str) for k, v in versions.items()
         ):
             raise fail("versions must map names to version strings")
+        backend = data.get("backend", "torch")
+        if backend not in BACKENDS:
+            raise fail(f"backend must be one of {', '.join(BACKENDS)}, got {backend!r}")
+        cascade = data.get("cascade")
+        if cascade is not None:
+            cascade = Cascade.from_dict(cascade, fail)
         known = {f.name for f in cls.__dataclass_fields__.values()} | {"format", "format_version"}
         unknown = sorted(set(data) - known)
         if unknown:
@@ -178,6 +190,8 @@ class Calibration:
             corpus_size=size,
             estimated_mismatch_rate=number("estimated_mismatch_rate", 0.0, 1.0),
             versions=dict(versions),
+            backend=backend,
+            cascade=cascade,
         )
 
 

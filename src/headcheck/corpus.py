@@ -6,11 +6,13 @@ import contextlib
 import math
 from collections import Counter
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
 
-from headcheck.calibration import Calibration, fit_labelled, fit_self
+from headcheck.calibration import SHORT_HEADLINE_WORDS, Calibration, fit_labelled, fit_self
+from headcheck.cascade import DEFAULT_TOLERANCE, Cascade, cheap_features, fit_cascade
 from headcheck.detector import Detector
 from headcheck.features import FEATURE_NAMES
 from headcheck.result import CheckResult
@@ -100,8 +102,13 @@ def calibrate(
     labels: Sequence[int] | None = None,
     target: float = 0.01,
     seed: int = 0,
+    tolerance: float = DEFAULT_TOLERANCE,
 ) -> Calibration:
-    """Fit a calibration on a corpus's pairs: without labels by re-pairing it, or on labels."""
+    """Fit a calibration on a corpus's pairs: without labels by re-pairing it, or on labels.
+
+    The cascade's cheap stage is fitted on the same pairs (see :mod:`headcheck.cascade`),
+    allowing ``tolerance`` disagreements with the full decision among the pairs it decides.
+    """
     if not 0.0 < target < 0.5:
         raise ValueError(f"target false-flag rate must be in (0, 0.5), got {target!r}")
     plain = detector.with_calibration(None)
@@ -110,24 +117,55 @@ def calibrate(
     results = list(plain.check_many(pairs))
     scored, features = _features(results)
     model = str(detector.model or "all-MiniLM-L6-v2")
+    good = [(str(pairs[i][0]), str(pairs[i][1])) for i in scored]
+    sets = [(good, features, [results[i].similarity for i in scored])]
     if labels is not None:
         y = np.array([int(labels[i]) for i in scored])
-        return fit_labelled(
+        calibration = fit_labelled(
             features, y, _headline_words(features), target=target, model=model, versions=_versions()
         )
-    good = [(str(pairs[i][0]), str(pairs[i][1])) for i in scored]
-    random_pairs, hard_pairs = repair_pairs(good, plain, np.random.default_rng(seed))
-    _, random_features = _features(list(plain.check_many(random_pairs)))
-    _, hard_features = _features(list(plain.check_many(hard_pairs)))
-    return fit_self(
-        features,
-        _headline_words(features),
-        random_features,
-        hard_features,
-        target=target,
-        model=model,
-        versions=_versions(),
-    )
+    else:
+        for repaired in repair_pairs(good, plain, np.random.default_rng(seed)):
+            repaired_results = list(plain.check_many(repaired))
+            kept, repaired_features = _features(repaired_results)
+            sets.append(
+                (
+                    [repaired[i] for i in kept],
+                    repaired_features,
+                    [repaired_results[i].similarity for i in kept],
+                )
+            )
+        calibration = fit_self(
+            features,
+            _headline_words(features),
+            sets[1][1],
+            sets[2][1],
+            target=target,
+            model=model,
+            versions=_versions(),
+        )
+    calibration = replace(calibration, backend=detector.backend)
+    return replace(calibration, cascade=_fit_cascade(calibration, sets, plain, tolerance))
+
+
+def _fit_cascade(
+    calibration: Calibration,
+    sets: list[tuple[list[tuple[str, str]], np.ndarray, list[Any]]],
+    detector: Detector,
+    tolerance: float,
+) -> Cascade:
+    """The cheap stage, fitted to predict the calibrated decision on every pair scored."""
+    all_pairs = [pair for chunk, _, _ in sets for pair in chunk]
+    features = np.vstack([f for _, f, _ in sets])
+    similarity = np.array([s for _, _, sims in sets for s in sims], dtype=np.float64)
+    words = _headline_words(features)
+    probabilities = calibration.probabilities(features)
+    cuts = np.clip(np.where(words <= SHORT_HEADLINE_WORDS, calibration.short_threshold,
+                            calibration.long_threshold), 1e-9, 1 - 1e-9)  # fmt: skip
+    p = np.clip(probabilities, 1e-12, 1 - 1e-12)
+    margin = np.log(p / (1 - p)) - np.log(cuts / (1 - cuts))
+    cheap, _ = cheap_features([prepare(h, b) for h, b in all_pairs], detector.static)
+    return fit_cascade(cheap, margin, similarity, tolerance=tolerance)
 
 
 # -- evaluation ------------------------------------------------------------------------------

@@ -11,9 +11,10 @@ from typing import Any
 import numpy as np
 
 from headcheck.calibration import Calibration
+from headcheck.cascade import Cascade, cheap_features
 from headcheck.decision import DEFAULT_THRESHOLD, check_threshold, combine, is_mismatch
 from headcheck.features import pair_features
-from headcheck.model import Encoder, SentenceTransformerEncoder
+from headcheck.model import Backend, Encoder, check_backend, load_encoder, resolve_model
 from headcheck.result import CheckResult, Reason
 from headcheck.rules import rule_reasons
 from headcheck.text import Prepared, prepare
@@ -57,7 +58,11 @@ class Detector:
     whose embeddings are remembered between batches; 0 turns the cache off), ``encoder``
     (any object with ``encode(texts) -> normalised rows``, used instead of loading ``model``)
     and ``calibration`` (a :class:`~headcheck.calibration.Calibration` or the path of its JSON
-    file from ``headcheck calibrate``: it replaces ``threshold`` for the similarity decision).
+    file from ``headcheck calibrate``: it replaces ``threshold`` for the similarity decision),
+    ``backend`` (``"torch"`` or ``"onnx"``: the int8 ONNX export, see
+    :mod:`headcheck.onnx_backend`; a calibration is fitted per backend), ``cascade`` (decide
+    clear-cut pairs with the calibration's cheap first stage, see :mod:`headcheck.cascade`;
+    needs a calibration that holds one) and ``threads`` (CPU threads the model may use).
     """
 
     def __init__(
@@ -71,6 +76,9 @@ class Detector:
         cache_size: int = DEFAULT_CACHE_SIZE,
         encoder: Encoder | None = None,
         calibration: Calibration | str | os.PathLike[str] | None = None,
+        backend: Backend = "torch",
+        cascade: bool = True,
+        threads: int | None = None,
     ) -> None:
         if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
             raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}")
@@ -87,15 +95,41 @@ class Detector:
         if calibration is not None and not isinstance(calibration, Calibration):
             calibration = Calibration.load(calibration)
         self.calibration = calibration
+        self.backend = check_backend(backend)
+        if calibration is not None and calibration.backend != self.backend:
+            raise ValueError(
+                f"the calibration was fitted with backend={calibration.backend!r}, not "
+                f"{self.backend!r}: the backends' similarities differ slightly, so calibrate "
+                f"again with backend {self.backend!r} (CLI: --backend {self.backend})"
+            )
+        self.use_cascade = cascade
+        self.cascade: Cascade | None = (
+            calibration.cascade if cascade and calibration is not None else None
+        )
+        self.threads = threads
+        self._static: Any = None
 
     @property
     def encoder(self) -> Encoder:
         """The embedding model, loaded on first use."""
         if self._encoder is None:
-            self._encoder = SentenceTransformerEncoder(
-                self.model, device=self.device, allow_download=self.allow_download
+            self._encoder = load_encoder(
+                self.model,
+                backend=self.backend,
+                device=self.device,
+                allow_download=self.allow_download,
+                threads=self.threads,
             )
         return self._encoder
+
+    @property
+    def static(self) -> Any:
+        """The cascade's static embeddings (:class:`~headcheck.static.StaticEmbedder`)."""
+        if self._static is None:
+            from headcheck.static import StaticEmbedder
+
+            self._static = StaticEmbedder(resolve_model(self.model))
+        return self._static
 
     def check(self, headline: Any, body: Any) -> CheckResult:
         """Check one pair."""
@@ -115,6 +149,21 @@ class Detector:
 
         return check_frame(frame, title_column=title_column, text_column=text_column, detector=self)
 
+    def options(self) -> dict[str, Any]:
+        """The keyword arguments that build a detector like this one (in another process)."""
+        return {
+            "model": self.model,
+            "threshold": self.threshold,
+            "batch_size": self.batch_size,
+            "device": self.device,
+            "allow_download": self.allow_download,
+            "cache_size": self.cache_size,
+            "calibration": self.calibration,
+            "backend": self.backend,
+            "cascade": self.use_cascade,
+            "threads": self.threads,
+        }
+
     def with_calibration(self, calibration: Calibration | None) -> Detector:
         """A detector like this one deciding with ``calibration`` (None: the threshold), sharing
         this one's loaded model and embedding cache."""
@@ -127,8 +176,12 @@ class Detector:
             cache_size=self.cache_size,
             encoder=self._encoder,
             calibration=calibration,
+            backend=self.backend,
+            cascade=self.use_cascade,
+            threads=self.threads,
         )
         twin._cache = self._cache
+        twin._static = self._static
         return twin
 
     def embed(self, texts: list[str]) -> np.ndarray:
@@ -156,6 +209,10 @@ class Detector:
                     prepared[i] = units
             if problem is not None:
                 results[i] = CheckResult(similarity=None, reasons=(problem,))
+        if prepared and self.cascade is not None:
+            for i, result in self._cheap(prepared).items():
+                results[i] = result
+                del prepared[i]
         if prepared:
             vectors = self._embed(
                 [t for u in prepared.values() for t in (u.headline, u.lead, *u.sentences)]
@@ -163,6 +220,40 @@ class Detector:
             for i, units in prepared.items():
                 results[i] = self._score(units, vectors)
         return results  # type: ignore[return-value]  # every slot is filled above
+
+    def _cheap(self, prepared: dict[int, Prepared]) -> dict[int, CheckResult]:
+        """Results of the pairs the cascade decides without the transformer."""
+        assert self.cascade is not None and self.calibration is not None
+        keys = list(prepared)
+        units = [prepared[i] for i in keys]
+        rows, best = cheap_features(units, self.static)
+        margins, similarities = self.cascade.predict(rows)
+        decided: dict[int, CheckResult] = {}
+        for k, i in enumerate(keys):
+            margin = float(margins[k])
+            if self.cascade.low < margin < self.cascade.high:
+                continue
+            words = len(units[k].headline.split())
+            cut = min(max(self.calibration.threshold_for(words), 1e-9), 1 - 1e-9)
+            logit = margin + math.log(cut / (1 - cut))
+            reasons = rule_reasons(units[k])
+            if margin >= self.cascade.high:
+                reasons.append("low_similarity")
+            decided[i] = CheckResult(
+                similarity=float(similarities[k]),
+                reasons=tuple(reasons),
+                evidence=units[k].sentences[best[k]],
+                mismatch_probability=1.0 / (1.0 + math.exp(-max(-50.0, min(50.0, logit)))),
+                stage="cheap",
+            )
+        return decided
+
+    def margin(self, probability: float, headline_words: int) -> float:
+        """The calibrated decision's margin: logit(probability) - logit(threshold); > 0 flags."""
+        assert self.calibration is not None
+        cut = min(max(self.calibration.threshold_for(headline_words), 1e-9), 1 - 1e-9)
+        p = min(max(probability, 1e-12), 1 - 1e-12)
+        return math.log(p / (1 - p)) - math.log(cut / (1 - cut))
 
     def _score(self, units: Prepared, vectors: dict[str, np.ndarray]) -> CheckResult:
         headline = vectors[units.headline]
@@ -189,6 +280,7 @@ class Detector:
             sentence_similarity=sentence_similarity,
             mismatch_probability=probability,
             features=tuple(features.tolist()),
+            stage="model",
         )
 
     def _embed(self, texts: list[str]) -> dict[str, np.ndarray]:

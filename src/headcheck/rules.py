@@ -249,8 +249,17 @@ _STOPWORD_SETS = {lang: frozenset(words.split()) for lang, words in _STOPWORDS.i
 _WORDS = re.compile(r"[^\W\d_]+", re.UNICODE)
 
 
+#: Characters read to tell a text's script: plenty for a clear majority.
+SCRIPT_CHARS = 2_000
+_ASCII_LETTERS = re.compile(r"[A-Za-z]")
+
+
 def dominant_script(text: str) -> str | None:
     """The writing system of most letters in ``text`` (None when there are too few)."""
+    text = text[:SCRIPT_CHARS]
+    if text.isascii():
+        letters = len(_ASCII_LETTERS.findall(text))
+        return "latin" if letters >= 4 else None
     counts: Counter[str] = Counter()
     for ch in text:
         if not ch.isalpha():
@@ -292,7 +301,7 @@ def is_language_mismatch(headline: str, body: str) -> bool:
     if head_script and body_script and head_script != body_script:
         return True
     if head_script == body_script == "latin":
-        body_lang = latin_language(body)
+        body_lang = latin_language(body[:SCRIPT_CHARS])
         if body_lang is None:
             return False
         hits = _stopword_hits(headline)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from itertools import islice
@@ -36,8 +36,12 @@ class ScanOptions:
     id_field: str | None = None
     only_flagged: bool = False
     on_error: OnError = "fail"
+    #: Processes that check in parallel (1: in this process).
+    workers: int = 1
 
     def __post_init__(self) -> None:
+        if isinstance(self.workers, bool) or not isinstance(self.workers, int) or self.workers < 1:
+            raise ValueError(f"workers must be a positive integer, got {self.workers!r}")
         if self.on_error not in ON_ERROR:
             raise ValueError(
                 f"on_error must be one of {', '.join(ON_ERROR)}, got {self.on_error!r}"
@@ -55,10 +59,13 @@ class ScanStats:
     #: Flagged records by reason; a record flagged for several reasons counts under each.
     reasons: Counter[str] = field(default_factory=Counter)
     seconds: float = 0.0
+    #: Records the cascade's cheap stage decided without the transformer.
+    cheap: int = 0
 
-    def add(self, reasons: tuple[str, ...], *, scored: bool) -> None:
+    def add(self, reasons: tuple[str, ...], *, scored: bool, cheap: bool = False) -> None:
         self.checked += 1
         self.skipped += not scored
+        self.cheap += cheap
         if reasons:
             self.flagged += 1
             self.reasons.update(reasons)
@@ -77,7 +84,9 @@ class ScanStats:
         return (
             f"checked {self.checked}, flagged {self.flagged} ({self.mismatch_rate:.1%})"
             + (f" [{reasons}]" if reasons else "")
-            + f", skipped {self.skipped}, {self.per_second:.1f} articles/s in {self.seconds:.1f} s"
+            + f", skipped {self.skipped}"
+            + (f", {self.cheap / self.checked:.0%} by the cheap stage" if self.cheap else "")
+            + f", {self.per_second:.1f} articles/s in {self.seconds:.1f} s"
         )
 
 
@@ -94,15 +103,29 @@ def scan_rows(
     An unreadable row raises :class:`InputError` (``on_error="fail"``) or becomes an error row
     whose reason is ``unreadable_record`` and whose evidence is the problem.
     """
-    iterator = iter(rows)
     started = time.perf_counter()
-    while chunk := list(islice(iterator, detector.batch_size)):
-        pairs = [
-            (row.record.get(options.title_field), row.record.get(options.text_field))
-            for row in chunk
-            if row.record is not None
-        ]
-        results = iter(detector.check_many(pairs))
+    iterator = iter(rows)
+    # Chunks read but not yet written: the checker may run a few chunks ahead of the writer.
+    waiting: deque[list[Row]] = deque()
+
+    def pairs() -> Iterator[list[tuple[Any, Any]]]:
+        while chunk := list(islice(iterator, detector.batch_size)):
+            waiting.append(chunk)
+            yield [
+                (row.record.get(options.title_field), row.record.get(options.text_field))
+                for row in chunk
+                if row.record is not None
+            ]
+
+    if options.workers > 1:
+        from headcheck.parallel import check_chunks
+
+        checked = check_chunks(pairs(), detector.options(), workers=options.workers)
+    else:
+        checked = (list(detector.check_many(chunk_pairs)) for chunk_pairs in pairs())
+    for chunk_results in checked:
+        chunk = waiting.popleft()
+        results = iter(chunk_results)
         for row in chunk:
             if row.record is None:
                 if options.on_error == "fail":
@@ -123,7 +146,7 @@ def scan_rows(
                 result = next(results)
                 fields = result_fields(result)
                 record = row.record
-                stats.add(result.reasons, scored=result.scored)
+                stats.add(result.reasons, scored=result.scored, cheap=result.stage == "cheap")
             stats.seconds = time.perf_counter() - started
             if options.only_flagged and not fields[MISMATCH_FIELD]:
                 continue

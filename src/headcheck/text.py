@@ -54,14 +54,20 @@ def normalise(text: str, *, limit: int | None = None) -> str:
         text = html.unescape(text)
     text = unicodedata.normalize("NFKC", text)
     # Drop control and format characters (and lone surrogates) but keep newlines and tabs.
-    text = "".join(
-        ch
-        for ch in text
-        if ch in "\n\t" or unicodedata.category(ch) not in ("Cc", "Cf", "Cs", "Co", "Cn")
-    )
+    # Fast path: a line that str.isprintable() passes holds none of them (it also fails on
+    # separators other than the space, which NFKC has already turned into spaces).
+    lines = text.replace("\t", " ").split("\n")
+    if not all(line.isprintable() for line in lines):
+        text = "\n".join(line if line.isprintable() else _printable(line) for line in lines)
     text = _SPACES.sub(" ", text)
     text = _NEWLINES.sub("\n", text)
     return text.strip()
+
+
+def _printable(line: str) -> str:
+    return "".join(
+        ch for ch in line if unicodedata.category(ch) not in ("Cc", "Cf", "Cs", "Co", "Cn")
+    )
 
 
 def strip_repeated_headline(headline: str, body: str) -> str:

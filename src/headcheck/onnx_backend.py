@@ -1,0 +1,188 @@
+"""The ``onnx`` backend: the packaged model exported to ONNX, quantised to int8, run directly.
+
+sentence-transformers' own ONNX route needs optimum, whose release cannot be installed beside
+sentence-transformers 6, so this module does the three steps itself:
+
+1. on first use, export the model's transformer with ``torch.onnx`` and quantise its weights
+   to int8 with ONNX Runtime's dynamic quantisation; the file is cached in the user cache
+   folder (:func:`headcheck.cache.cache_dir`) under a key of the model folder and versions,
+   so later runs (and other processes) load it without torch;
+2. tokenise with the model's own ``tokenizer.json`` (the ``tokenizers`` library);
+3. run it with ``onnxruntime`` and mean-pool the token vectors, as the model's pooling
+   config says, then L2-normalise.
+
+Nothing is downloaded: the export reads the local model folder.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import warnings
+from pathlib import Path
+
+import numpy as np
+
+from headcheck.cache import cache_dir, cache_key, write_atomically
+from headcheck.model import DEFAULT_MODEL_NAME, ModelError, quiet_loading, resolve_model
+
+logger = logging.getLogger(__name__)
+
+#: Texts are cut to this many word pieces when the model folder does not say.
+DEFAULT_MAX_TOKENS = 256
+
+
+def _require(module: str) -> None:
+    try:
+        __import__(module)
+    except ImportError as exc:
+        raise ModelError(
+            f"backend='onnx' needs the '{module}' package ({exc}); install the extra with "
+            "`pip install 'headcheck[onnx]'`, or use backend='torch'."
+        ) from exc
+
+
+def _max_tokens(folder: Path) -> int:
+    config = folder / "sentence_bert_config.json"
+    if config.is_file():
+        value = json.loads(config.read_text(encoding="utf-8")).get("max_seq_length")
+        if isinstance(value, int) and value > 0:
+            return value
+    return DEFAULT_MAX_TOKENS
+
+
+def export_int8(folder: Path, destination: Path) -> None:
+    """Export the transformer in ``folder`` to ONNX and write its int8 quantisation."""
+    _require("onnx")
+    import torch
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+    from transformers import AutoModel
+
+    class _Hidden(torch.nn.Module):
+        """The transformer with plain positional inputs and its last hidden state as output."""
+
+        def __init__(self) -> None:
+            super().__init__()
+            with quiet_loading():
+                self.inner = AutoModel.from_pretrained(str(folder)).eval()
+
+        def forward(self, input_ids, attention_mask, token_type_ids):  # type: ignore[no-untyped-def]
+            return self.inner(
+                input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids
+            ).last_hidden_state
+
+    model = _Hidden().eval()
+    names = ["input_ids", "attention_mask", "token_type_ids"]
+    sample = tuple(torch.ones((2, 8), dtype=torch.long) for _ in names)
+    axes = {name: {0: "batch", 1: "tokens"} for name in names}
+    axes["last_hidden_state"] = {0: "batch", 1: "tokens"}
+    destination.parent.mkdir(parents=True, exist_ok=True)
+    full = destination.with_name(destination.stem + f".fp32.{os.getpid()}.onnx")
+    quantised = destination.with_name(destination.stem + f".int8.{os.getpid()}.onnx")
+    try:
+        # The tracer's warnings concern shapes this model does not vary (checked by the
+        # drift test against torch on padded batches); a user cannot act on them.
+        with torch.inference_mode(), warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            torch.onnx.export(
+                model,
+                sample,
+                str(full),
+                input_names=names,
+                output_names=["last_hidden_state"],
+                dynamic_axes=axes,
+                opset_version=17,
+                dynamo=False,
+            )
+        quantize_dynamic(str(full), str(quantised), weight_type=QuantType.QInt8, per_channel=True)
+        write_atomically(destination, quantised.read_bytes())
+    finally:
+        for path in (full, quantised):
+            path.unlink(missing_ok=True)
+
+
+class OnnxEncoder:
+    """Embeds with the int8 ONNX export of a sentence-transformers model (mean pooling)."""
+
+    def __init__(
+        self,
+        model: str | os.PathLike[str] | None = None,
+        *,
+        allow_download: bool = False,
+        batch_size: int = 64,
+        threads: int | None = None,
+    ) -> None:
+        _require("onnxruntime")
+        _require("tokenizers")
+        import onnxruntime
+        from tokenizers import Tokenizer
+
+        self.source = resolve_model(model, allow_download=allow_download)
+        folder = Path(self.source)
+        if not folder.is_dir():
+            raise ModelError(
+                f"backend='onnx' exports a local model folder, got the hub name {self.source!r}; "
+                "save the model with SentenceTransformer.save() and pass its folder."
+            )
+        self.name = (DEFAULT_MODEL_NAME if model is None else str(model)) + " (onnx int8)"
+        self.batch_size = batch_size
+        self.path = cache_dir() / "onnx" / f"{cache_key(folder)}.int8.onnx"
+        if not self.path.is_file():
+            logger.info("exporting %s to ONNX int8 at %s (once)", folder, self.path)
+            try:
+                export_int8(folder, self.path)
+            except ModelError:
+                raise
+            except Exception as exc:
+                raise ModelError(
+                    f"could not export {folder} to ONNX: {type(exc).__name__}: {exc}. "
+                    "Use backend='torch', or check that torch and onnx are installed."
+                ) from exc
+        options = onnxruntime.SessionOptions()
+        if threads:
+            options.intra_op_num_threads = threads
+            options.inter_op_num_threads = 1
+        self._session = onnxruntime.InferenceSession(
+            str(self.path), options, providers=["CPUExecutionProvider"]
+        )
+        self._inputs = {i.name for i in self._session.get_inputs()}
+        self._tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
+        self._tokenizer.enable_truncation(max_length=_max_tokens(folder))
+        self._tokenizer.no_padding()
+        self.dimension = int(self._session.get_outputs()[0].shape[-1] or 0) or self._probe()
+
+    def _probe(self) -> int:
+        return int(self._run(["a"]).shape[1])
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        """L2-normalised embeddings, in the order of ``texts``; batches grouped by length."""
+        if not texts:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        encodings = self._tokenizer.encode_batch(texts)
+        order = sorted(range(len(texts)), key=lambda i: len(encodings[i].ids))
+        rows = np.zeros((len(texts), self.dimension), dtype=np.float32)
+        for start in range(0, len(order), self.batch_size):
+            chunk = order[start : start + self.batch_size]
+            rows[chunk] = self._pool([encodings[i] for i in chunk])
+        return rows
+
+    def _run(self, texts: list[str]) -> np.ndarray:
+        return self._pool(self._tokenizer.encode_batch(texts))
+
+    def _pool(self, encodings: list) -> np.ndarray:  # type: ignore[type-arg]
+        width = max(len(e.ids) for e in encodings)
+        ids = np.zeros((len(encodings), width), dtype=np.int64)
+        mask = np.zeros_like(ids)
+        types = np.zeros_like(ids)
+        for row, encoding in enumerate(encodings):
+            n = len(encoding.ids)
+            ids[row, :n] = encoding.ids
+            mask[row, :n] = 1
+            types[row, :n] = encoding.type_ids
+        feeds = {"input_ids": ids, "attention_mask": mask, "token_type_ids": types}
+        (hidden,) = self._session.run(None, {k: v for k, v in feeds.items() if k in self._inputs})
+        weights = mask[:, :, None].astype(np.float32)
+        pooled = (hidden * weights).sum(axis=1) / np.maximum(weights.sum(axis=1), 1.0)
+        norms = np.linalg.norm(pooled, axis=1, keepdims=True)
+        return (pooled / np.maximum(norms, 1e-12)).astype(np.float32)

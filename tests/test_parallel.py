@@ -1,0 +1,61 @@
+"""scan --workers: the same output as one process, in input order, with any backend."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from conftest import EXAMPLES
+from headcheck.cli import main
+from headcheck.scan import ScanOptions
+
+
+def test_two_workers_write_the_same_file_as_one(tmp_path: Path) -> None:
+    """Rows come back in input order with identical results (batches of 8: several chunks)."""
+    one, two = tmp_path / "one.jsonl", tmp_path / "two.jsonl"
+    base = ["scan", str(EXAMPLES), "--batch-size", "8", "-q"]
+    assert main([*base, "-o", str(one)]) == 0
+    assert main([*base, "-o", str(two), "--workers", "2"]) == 0
+    assert one.read_bytes() == two.read_bytes()
+
+
+def test_onnx_cascade_with_workers_matches_one_process(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Calibrated for onnx, a 2-worker cascade scan equals the 1-process one and flags the
+    cricket headline."""
+    pytest.importorskip("onnxruntime", reason="the onnx extra is not installed")
+    calibration = tmp_path / "onnx.json"
+    argv = ["calibrate", str(EXAMPLES), "--label-field", "label", "--backend", "onnx"]
+    assert main([*argv, "-o", str(calibration)]) == 0
+    assert json.loads(calibration.read_text())["backend"] == "onnx"
+    base = ["scan", str(EXAMPLES), "--backend", "onnx", "--calibration", str(calibration)]
+    one, two = tmp_path / "one.jsonl", tmp_path / "two.jsonl"
+    assert main([*base, "-o", str(one), "--batch-size", "8", "-q"]) == 0
+    assert main([*base, "-o", str(two), "--batch-size", "8", "--workers", "2", "-q"]) == 0
+    assert one.read_bytes() == two.read_bytes()
+    flagged = {json.loads(line)["title"] for line in one.read_text().splitlines()
+               if json.loads(line)["is_headline_mismatch"]}  # fmt: skip
+    assert "Live Score: India vs Australia, 2nd Test, Day 3" in flagged
+
+
+def test_a_missing_model_with_workers_exits_2_and_writes_nothing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The model folder is checked before the workers start and before any output exists."""
+    out = tmp_path / "out.jsonl"
+    argv = ["scan", str(EXAMPLES), "-o", str(out), "--workers", "2", "--model", "/nonexistent"]
+    with pytest.raises(SystemExit) as exit_info:
+        main(argv)
+    assert exit_info.value.code == 2
+    assert "not a local folder" in capsys.readouterr().err
+    assert not out.exists()
+
+
+@pytest.mark.parametrize("workers", [0, -1, True])
+def test_workers_must_be_a_positive_integer(workers: object) -> None:
+    """ScanOptions rejects a worker count that is not a positive integer."""
+    with pytest.raises(ValueError, match="workers"):
+        ScanOptions(workers=workers)  # type: ignore[arg-type]
