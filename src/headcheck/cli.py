@@ -490,6 +490,8 @@ def _report(args: argparse.Namespace) -> int:
             max_pairs=args.max_pairs,
             seed=args.seed,
         )
+        # The report shows the model's own similarities, so a calibration's cheap first stage
+        # (which predicts them) is left out: cascade=False.
         detector = Detector(
             model=args.model,
             threshold=args.threshold,
@@ -497,6 +499,8 @@ def _report(args: argparse.Namespace) -> int:
             device=args.device,
             allow_download=args.allow_download,
             calibration=args.calibration,
+            backend=args.backend,
+            cascade=False,
         )
     except (ValueError, ModelError) as exc:  # CalibrationError is a ValueError
         _fail(str(exc))

@@ -170,6 +170,8 @@ def build_report(
 
     A file with the result fields of `headcheck scan` keeps its decisions; ``detector`` then
     only scores the re-paired headlines (pass it the threshold or calibration of the scan).
+    A detector with ``cascade=False`` (as the CLI uses) gives the model's own similarities
+    rather than the cheap stage's predictions of them.
     """
     if source != "-" and not Path(source).is_file():
         raise InputError(source, "no such file")
