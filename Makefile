@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 # resolved by pip would pull a multi-GB CUDA build.
 TORCH ?= torch==2.13.0
 
-.PHONY: install demo test lint bench clean
+.PHONY: install demo test lint bench report report-fnc1 clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -29,6 +29,15 @@ test: lint
 
 bench: install
 	$(BIN)/python benchmarks/fnc1_scan.py
+
+# The HTML report of the shipped examples, in out/ (ignored by git).
+report: install
+	$(BIN)/headcheck report examples/articles.jsonl -o out/report.html \
+		--label-field label --group-field source
+
+# The report on the FNC-1 training pairs (../shared/data) and the README's picture.
+report-fnc1: install
+	$(BIN)/python benchmarks/fnc1_report.py
 
 clean:
 	rm -rf $(VENV) build dist src/*.egg-info .pytest_cache .ruff_cache

@@ -197,7 +197,87 @@ def build_parser() -> argparse.ArgumentParser:
         help=f"uncalibrated threshold (default {DEFAULT_THRESHOLD})",
     )
     evaluate.add_argument("--json", action="store_true", help="print the report as JSON")
+    _report_parser(commands, FORMATS, DEFAULT_THRESHOLD)
     return parser
+
+
+def _report_parser(commands: Any, formats: Sequence[str], threshold: float) -> None:
+    from headcheck.report import REPORT_FORMATS
+
+    report = commands.add_parser(
+        "report",
+        help="write an HTML or Markdown report on a file: distribution, flags, reasons",
+        description="Report on INPUT, a file from `headcheck scan` (its decisions are kept) "
+        "or a raw file (scored now): totals, the similarity histogram against re-paired "
+        "headlines, flagged rates by reason, group and headline length, the most confident "
+        "and the borderline flags, and with --label-field ROC, precision-recall and "
+        "calibration curves. HTML is one self-contained file; Markdown (for a CI job "
+        "summary) has tables only, unless --plot-dir writes the plots beside it.",
+    )
+    _corpus_arguments(report, formats)
+    report.add_argument(
+        "-o", "--output", default="-", help="report file to write (default: standard output)"
+    )
+    report.add_argument(
+        "--output-format",
+        choices=REPORT_FORMATS,
+        default=None,
+        help="html or markdown (default: markdown for a .md OUTPUT, else html)",
+    )
+    _decision_arguments(report, threshold)
+    report.add_argument(
+        "--label-field",
+        default=None,
+        help="field holding labels (1/true/mismatch = mismatch): adds ROC, precision-recall "
+        "and calibration curves",
+    )
+    report.add_argument(
+        "--group-field", default=None, help="break the flagged rate down by this field, e.g. domain"
+    )
+    report.add_argument(
+        "--examples",
+        type=_count,
+        default=10,
+        metavar="N",
+        help="most confident and borderline flags shown (default 10 each)",
+    )
+    report.add_argument(
+        "--max-pairs",
+        type=_positive,
+        default=20_000,
+        help="re-pair a fixed-seed sample of this many pairs for the histogram (default 20000)",
+    )
+    report.add_argument("--seed", type=_count, default=0, help="seed of sampling and re-pairing")
+    report.add_argument(
+        "--plot-dir",
+        default=None,
+        metavar="DIR",
+        help="also write every plot as a PNG file here (Markdown then links them)",
+    )
+    report.add_argument("--no-progress", action="store_true", help="no progress bar")
+    report.add_argument("-q", "--quiet", action="store_true", help="no summary line")
+
+
+def _decision_arguments(parser: argparse.ArgumentParser, threshold: float) -> None:
+    """How pairs are decided, and where the model runs: for commands that score."""
+    parser.add_argument(
+        "--threshold",
+        type=float,
+        default=threshold,
+        help=f"flag pairs whose similarity is below this (default: {threshold})",
+    )
+    parser.add_argument(
+        "--calibration",
+        default=None,
+        metavar="FILE",
+        help="a calibration file from `headcheck calibrate`: decides instead of --threshold",
+    )
+    parser.add_argument(
+        "--allow-download",
+        action="store_true",
+        help="let --model be a Hugging Face hub name (the only network use)",
+    )
+    parser.add_argument("--device", default=None, help="torch device, e.g. cpu or cuda")
 
 
 def _corpus_arguments(parser: argparse.ArgumentParser, formats: Sequence[str]) -> None:
@@ -409,10 +489,69 @@ def _evaluate(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _report(args: argparse.Namespace) -> int:
+    from headcheck.detector import Detector
+    from headcheck.io import InputError, detect_format
+    from headcheck.model import ModelError
+    from headcheck.report import ReportOptions, report_format, write_report
+
+    try:
+        input_format = detect_format(args.input, args.format)
+        output_format = report_format(args.output, args.output_format)
+        options = ReportOptions(
+            title_field=args.title_field,
+            text_field=args.text_field,
+            label_field=args.label_field,
+            group_field=args.group_field,
+            examples=args.examples,
+            max_pairs=args.max_pairs,
+            seed=args.seed,
+        )
+        # The report shows the model's own similarities, so a calibration's cheap first stage
+        # (which predicts them) is left out: cascade=False.
+        detector = Detector(
+            model=args.model,
+            threshold=args.threshold,
+            batch_size=args.batch_size,
+            device=args.device,
+            allow_download=args.allow_download,
+            calibration=args.calibration,
+            backend=args.backend,
+            cascade=False,
+        )
+    except (ValueError, ModelError) as exc:  # CalibrationError is a ValueError
+        _fail(str(exc))
+    progress, close_bar = _progress_bar(not args.no_progress and sys.stderr.isatty())
+    try:
+        report = write_report(
+            args.input,
+            args.output,
+            detector=detector,
+            options=options,
+            input_format=input_format,
+            output_format=output_format,
+            plot_dir=args.plot_dir,
+            progress=progress,
+        )
+    except (InputError, ModelError, ImportError, ValueError, OSError) as exc:
+        close_bar()
+        _fail(str(exc))
+    close_bar()
+    if not args.quiet:
+        summary = report.summary
+        where = "standard output" if args.output == "-" else args.output
+        print(
+            f"headcheck: report on {summary.articles} articles, flagged {summary.flagged} "
+            f"({summary.flagged_rate:.1%}), written to {where}",
+            file=sys.stderr,
+        )
+    return EXIT_OK
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(level=logging.WARNING, format="headcheck: %(levelname)s: %(message)s")
     args = build_parser().parse_args(argv)
-    commands = {"scan": _scan, "calibrate": _calibrate, "evaluate": _evaluate}
+    commands = {"scan": _scan, "calibrate": _calibrate, "evaluate": _evaluate, "report": _report}
     return commands[args.command](args)
 
 

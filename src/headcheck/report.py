@@ -1,0 +1,326 @@
+"""The corpus report: what a scan of a file found, to look at before trusting a threshold.
+
+Gathered here from a scanned file (its result fields are read back) or from a raw file (scored
+on the fly with :func:`headcheck.scan.scan_rows`); drawn by :mod:`headcheck.plots` and written
+as HTML or Markdown by :mod:`headcheck.render`. matplotlib is imported only to draw.
+"""
+
+from __future__ import annotations
+
+import heapq
+import math
+import os
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from itertools import chain
+from pathlib import Path
+from typing import Any, Literal, get_args
+
+import numpy as np
+
+from headcheck.corpus import evaluate, mismatch_scores, parse_label, repair_pairs
+from headcheck.detector import Detector
+from headcheck.io import Format, InputError, Row, read_rows
+from headcheck.result import CheckResult
+from headcheck.scan import ScanOptions, ScanStats, scan_rows
+from headcheck.scored import is_scanned, result_of
+from headcheck.summary import BODY_START, Article, Summary, summarise
+
+ReportFormat = Literal["html", "markdown"]
+REPORT_FORMATS: tuple[str, ...] = get_args(ReportFormat)
+_SUFFIXES = {".md": "markdown", ".markdown": "markdown", ".html": "html", ".htm": "html"}
+
+
+def report_format(destination: str, given: str | None = None) -> ReportFormat:
+    """The report format named by ``given``, else by the destination's extension (HTML for
+    standard output)."""
+    if given is not None:
+        if given not in REPORT_FORMATS:
+            raise ValueError(
+                f"unknown report format {given!r}; valid formats: {', '.join(REPORT_FORMATS)}"
+            )
+        return given  # type: ignore[return-value]  # checked against REPORT_FORMATS
+    if destination == "-":
+        return "html"
+    suffix = Path(destination).suffix.lower()
+    if suffix in _SUFFIXES:
+        return _SUFFIXES[suffix]  # type: ignore[return-value]  # values are ReportFormats
+    raise ValueError(
+        f"cannot tell the report format of {destination!r} from its extension; name it with "
+        f"--output-format ({', '.join(REPORT_FORMATS)}) or use .html or .md"
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class ReportOptions:
+    """What the report reads from each record and how much it shows."""
+
+    title_field: str = "title"
+    text_field: str = "text"
+    #: Field holding a 0/1-like label (1 = mismatch): adds ROC, precision-recall and calibration.
+    label_field: str | None = None
+    #: Field to break the flagged rate down by, e.g. the site or domain.
+    group_field: str | None = None
+    #: Most confident flags shown, and borderline pairs shown.
+    examples: int = 10
+    #: Pairs re-paired for the shuffled-headline histogram (a fixed-seed sample).
+    max_pairs: int = 20_000
+    seed: int = 0
+    #: Groups listed (the largest first); the rest are summed in one row.
+    max_groups: int = 30
+
+    def __post_init__(self) -> None:
+        for name, low in (("examples", 0), ("max_pairs", 2), ("max_groups", 1), ("seed", 0)):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or value < low:
+                raise ValueError(f"{name} must be a whole number >= {low}, got {value!r}")
+
+
+@dataclass(frozen=True, slots=True)
+class Report:
+    """Everything the report shows; built by :func:`build_report`."""
+
+    source: str
+    #: True when the decisions were read from a file written by `headcheck scan`.
+    scored_input: bool
+    summary: Summary
+    #: Similarities of the corpus's headlines re-paired with other bodies, by kind
+    #: ("random", "near-topic"), their calibrated probabilities, and the share flagged.
+    repaired: dict[str, np.ndarray] = field(default_factory=dict)
+    repaired_probabilities: dict[str, np.ndarray] = field(default_factory=dict)
+    repaired_flagged: dict[str, float] = field(default_factory=dict)
+    confident: list[Article] = field(default_factory=list)
+    borderline: list[Article] = field(default_factory=list)
+    #: With labels: headcheck.corpus.evaluate's metrics, the labels and the mismatch scores.
+    evaluation: dict[str, Any] | None = None
+    labels: np.ndarray | None = None
+    scores: np.ndarray | None = None
+    #: The labels of the scored articles, in the order of ``summary.similarities``.
+    scored_labels: np.ndarray | None = None
+
+
+def _tap(rows: Iterable[Row], source: str, seen: deque[Row] | None = None) -> Iterator[Row]:
+    """Pass readable rows on (an unreadable one stops the report), remembering each in
+    ``seen`` so that a result coming back from the scan can be matched to its line."""
+    for row in rows:
+        if row.record is None:
+            raise InputError(source, str(row.error), row.line)
+        if seen is not None:
+            seen.append(row)
+        yield row
+
+
+def _label(row: Row, source: str, field_name: str) -> int:
+    try:
+        return parse_label((row.record or {}).get(field_name))
+    except ValueError as exc:
+        raise InputError(source, f"field {field_name!r}: {exc}", row.line) from exc
+
+
+def _records(
+    source: str,
+    fmt: Format,
+    detector: Detector,
+    options: ReportOptions,
+    progress: Callable[[int], None] | None,
+) -> tuple[bool, Iterator[tuple[Row, CheckResult]]]:
+    """(whether the file was already scanned, (row, result) of every record in order)."""
+    rows = read_rows(source, fmt)
+    first = next(rows, None)
+    if first is None:
+        raise InputError(source, "no records: the report needs at least one article")
+    if first.record is not None and is_scanned(first.record):
+        missing = [f for f in (options.title_field, options.text_field) if f not in first.record]
+        if len(missing) == 2:
+            raise InputError(
+                source,
+                f"a scanned file without the fields {missing}: scan without --id-field so the "
+                "articles are kept, or name the fields with --title-field and --text-field",
+                first.line,
+            )
+        return True, (
+            (row, result_of(row.record or {}, source, row.line))
+            for row in _tap(chain([first], rows), source)
+        )
+    seen: deque[Row] = deque()
+    everything = _tap(chain([first], rows), source, seen)
+    scan_options = ScanOptions(title_field=options.title_field, text_field=options.text_field)
+    stats = ScanStats()
+
+    def score() -> Iterator[tuple[Row, CheckResult]]:
+        for record in scan_rows(everything, detector, scan_options, stats, source=source):
+            row = seen.popleft()
+            yield row, result_of(record, source, row.line)
+            if progress is not None:
+                progress(stats.checked)
+
+    return False, score()
+
+
+def build_report(
+    source: str,
+    *,
+    detector: Detector,
+    options: ReportOptions,
+    input_format: Format,
+    progress: Callable[[int], None] | None = None,
+) -> Report:
+    """Read (and, for a raw file, score) every record of ``source`` and gather the report.
+
+    A file with the result fields of `headcheck scan` keeps its decisions; ``detector`` then
+    only scores the re-paired headlines (pass it the threshold or calibration of the scan).
+    A detector with ``cascade=False`` (as the CLI uses) gives the model's own similarities
+    rather than the cheap stage's predictions of them.
+    """
+    if source != "-" and not Path(source).is_file():
+        raise InputError(source, "no such file")
+    scored_input, records = _records(source, input_format, detector, options, progress)
+    rng = np.random.default_rng(options.seed)
+    sample: list[tuple[str, str]] = []
+    eligible = 0
+    articles: list[Article] = []
+    for row, result in records:
+        record = row.record or {}
+        headline, body = record.get(options.title_field), record.get(options.text_field)
+        group = None
+        if options.group_field is not None:
+            value = record.get(options.group_field)
+            group = "(none)" if value is None or value == "" else str(value)
+        label = _label(row, source, options.label_field) if options.label_field else None
+        start = body[:BODY_START] if isinstance(body, str) else None
+        articles.append(Article(row.line, headline, start, group, label, result))
+        if result.scored and isinstance(headline, str) and isinstance(body, str):
+            # A fixed-seed reservoir sample of the scored pairs, re-paired below.
+            eligible += 1
+            if len(sample) < options.max_pairs:
+                sample.append((headline, body))
+            else:
+                slot = int(rng.integers(eligible))
+                if slot < options.max_pairs:
+                    sample[slot] = (headline, body)
+    summary = summarise(
+        articles, detector=detector, max_groups=options.max_groups, scored_input=scored_input
+    )
+    repaired, repaired_probabilities, repaired_flagged = _repair(sample, detector, options.seed)
+    confident, borderline = _examples(articles, options.examples)
+    evaluation = labels = scores = scored_labels = None
+    if options.label_field is not None:
+        results = [a.result for a in articles]
+        labels = np.array([a.label for a in articles], dtype=int)
+        scored_labels = np.array([a.label for a in articles if a.result.scored], dtype=int)
+        scores = mismatch_scores(results)
+        evaluation = evaluate(results, labels.tolist(), [a.headline for a in articles])
+    return Report(
+        source=source,
+        scored_input=scored_input,
+        summary=summary,
+        repaired=repaired,
+        repaired_probabilities=repaired_probabilities,
+        repaired_flagged=repaired_flagged,
+        confident=confident,
+        borderline=borderline,
+        evaluation=evaluation,
+        labels=labels,
+        scores=scores,
+        scored_labels=scored_labels,
+    )
+
+
+def _repair(
+    sample: list[tuple[str, str]], detector: Detector, seed: int
+) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray], dict[str, float]]:
+    """Score the sample's headlines over other bodies of the file: random and near-topic ones."""
+    if len(sample) < 2:
+        return {}, {}, {}
+    twin = detector.with_calibration(detector.calibration)
+    # Re-pairing reuses every text of the sample: keep all their embeddings.
+    twin.cache_size = max(detector.cache_size, 16 * len(sample))
+    random_pairs, hard_pairs = repair_pairs(sample, twin, np.random.default_rng(seed))
+    similarities, probabilities, flagged = {}, {}, {}
+    for kind, pairs in (("random", random_pairs), ("near-topic", hard_pairs)):
+        results = [r for r in twin.check_many(pairs) if r.scored]
+        if not results:
+            continue
+        similarities[kind] = np.array([r.similarity for r in results], dtype=np.float64)
+        if twin.calibration is not None:
+            probabilities[kind] = np.array([r.mismatch_probability for r in results])
+        flagged[kind] = float(np.mean(["low_similarity" in r.reasons for r in results]))
+    return similarities, probabilities, flagged
+
+
+def _score(article: Article) -> float:
+    """Higher = more likely a mismatch: the calibrated probability, else minus the similarity."""
+    result = article.result
+    if result.mismatch_probability is not None:
+        return result.mismatch_probability
+    return -(result.similarity if result.similarity is not None else math.inf)
+
+
+def _examples(articles: list[Article], n: int) -> tuple[list[Article], list[Article]]:
+    """The n flags furthest past the decision, and n pairs nearest it from either side.
+
+    Borderline pairs are the least suspicious pairs flagged for low similarity and the most
+    suspicious ones left unflagged; pairs flagged by a rule alone are not near the cut-off.
+    """
+    scored = [a for a in articles if a.result.scored]
+    confident = heapq.nlargest(n, (a for a in scored if a.result.is_mismatch), key=_score)
+    shown = {id(a) for a in confident}
+    near_flag = heapq.nsmallest(
+        (n + 1) // 2,
+        (a for a in scored if "low_similarity" in a.result.reasons and id(a) not in shown),
+        key=_score,
+    )
+    near_clear = heapq.nlargest(
+        n - len(near_flag), (a for a in scored if not a.result.is_mismatch), key=_score
+    )
+    return confident, sorted(near_flag + near_clear, key=_score, reverse=True)
+
+
+def write_report(
+    source: str,
+    destination: str,
+    *,
+    detector: Detector,
+    options: ReportOptions,
+    input_format: Format,
+    output_format: ReportFormat,
+    plot_dir: str | os.PathLike[str] | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> Report:
+    """Build the report of ``source`` and write it to ``destination`` ("-": standard output).
+
+    HTML embeds its plots; Markdown (for a CI job summary, which shows no local or data-URI
+    images) carries tables only, and links the plots when ``plot_dir`` is given, where every
+    plot is written as a PNG file.
+    """
+    from headcheck import render
+
+    if output_format not in REPORT_FORMATS:
+        raise ValueError(
+            f"output format must be one of {', '.join(REPORT_FORMATS)}, got {output_format!r}"
+        )
+    drawing = output_format == "html" or plot_dir is not None
+    if drawing:
+        from headcheck import plots
+
+        plots.require()
+    report = build_report(
+        source, detector=detector, options=options, input_format=input_format, progress=progress
+    )
+    images = plots.draw(report) if drawing else []
+    links: dict[str, str] = {}
+    if plot_dir is not None:
+        folder = Path(plot_dir)
+        folder.mkdir(parents=True, exist_ok=True)
+        base = Path(destination).resolve().parent if destination != "-" else Path.cwd()
+        for image in images:
+            path = folder / f"{image.name}.png"
+            path.write_bytes(image.png)
+            links[image.name] = Path(os.path.relpath(path.resolve(), base)).as_posix()
+    if output_format == "html":
+        text = render.html(report, images)
+    else:
+        text = render.markdown(report, images, links)
+    render.write_text(destination, text)
+    return report
