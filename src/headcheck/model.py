@@ -105,7 +105,10 @@ def quiet_loading() -> Iterator[None]:
 
 
 class SentenceTransformerEncoder:
-    """Embeds with sentence-transformers on torch (imported here, so headcheck imports light)."""
+    """Embeds with sentence-transformers on torch (imported here, so headcheck imports light).
+
+    Batches of 16 texts: sentence-transformers sorts texts by length, but a larger batch still
+    pads more (on FNC-1 headlines, leads and sentences: 117 texts/s against 99 with 64)."""
 
     def __init__(
         self,
@@ -113,7 +116,7 @@ class SentenceTransformerEncoder:
         *,
         device: str | None = None,
         allow_download: bool = False,
-        batch_size: int = 64,
+        batch_size: int = 16,
     ) -> None:
         self.source = resolve_model(model, allow_download=allow_download)
         self.name = DEFAULT_MODEL_NAME if model is None else str(model)
