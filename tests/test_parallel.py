@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from conftest import EXAMPLES
@@ -59,3 +60,15 @@ def test_workers_must_be_a_positive_integer(workers: object) -> None:
     """ScanOptions rejects a worker count that is not a positive integer."""
     with pytest.raises(ValueError, match="workers"):
         ScanOptions(workers=workers)  # type: ignore[arg-type]
+
+
+def test_onnx_vectors_do_not_depend_on_their_batch() -> None:
+    """A text embedded with the onnx backend gets the same vector alone or among others."""
+    pytest.importorskip("onnxruntime", reason="the onnx extra is not installed")
+    from headcheck import Detector
+
+    encoder = Detector(backend="onnx").encoder
+    text = "Diplomats meet in Geneva for ceasefire talks"
+    alone = encoder.encode([text])[0]
+    crowded = encoder.encode(["A much longer sentence " * 20, text, "Short."])[1]
+    assert np.array_equal(alone, crowded)
