@@ -308,6 +308,18 @@ def _corpus_arguments(parser: argparse.ArgumentParser, formats: Sequence[str]) -
     )
 
 
+def _detector(args: argparse.Namespace, **overrides: Any) -> Any:
+    """The Detector that a command's model and decision arguments describe; the arguments a
+    command lacks keep the Detector's defaults."""
+    from headcheck.detector import Detector
+
+    options = {"model": args.model, "batch_size": args.batch_size, "backend": args.backend}
+    for name in ("threshold", "device", "allow_download", "calibration"):
+        if hasattr(args, name):
+            options[name] = getattr(args, name)
+    return Detector(**options, **overrides)
+
+
 def _fail(message: str) -> NoReturn:
     print(f"headcheck: error: {message}", file=sys.stderr)
     raise SystemExit(EXIT_USAGE)
@@ -329,7 +341,6 @@ def _progress_bar(enabled: bool) -> tuple[Callable[[int], None] | None, Callable
 
 
 def _scan(args: argparse.Namespace) -> int:
-    from headcheck.detector import Detector
     from headcheck.io import InputError, can_resume, detect_format
     from headcheck.model import ModelError, resolve_model
     from headcheck.scan import ScanOptions, scan_file
@@ -342,16 +353,7 @@ def _scan(args: argparse.Namespace) -> int:
             )
         else:
             output_format = detect_format(args.output)
-        detector = Detector(
-            model=args.model,
-            threshold=args.threshold,
-            batch_size=args.batch_size,
-            device=args.device,
-            allow_download=args.allow_download,
-            calibration=args.calibration,
-            backend=args.backend,
-            cascade=not args.no_cascade,
-        )
+        detector = _detector(args, cascade=not args.no_cascade)
         options = ScanOptions(
             title_field=args.title_field,
             text_field=args.text_field,
@@ -435,12 +437,11 @@ def _load_corpus(args: argparse.Namespace, *, max_pairs: int | None = None) -> t
 def _calibrate(args: argparse.Namespace) -> int:
     from headcheck.calibration import CalibrationError
     from headcheck.corpus import calibrate
-    from headcheck.detector import Detector
     from headcheck.model import ModelError
 
     pairs, labels, _ = _load_corpus(args, max_pairs=args.max_pairs)
     try:
-        detector = Detector(model=args.model, batch_size=args.batch_size, backend=args.backend)
+        detector = _detector(args)
         calibration = calibrate(
             pairs, detector=detector, labels=labels, target=args.target_fpr, seed=args.seed
         )
@@ -461,18 +462,11 @@ def _evaluate(args: argparse.Namespace) -> int:
     import json
 
     from headcheck.corpus import evaluate
-    from headcheck.detector import Detector
     from headcheck.model import ModelError
 
     pairs, labels, headlines = _load_corpus(args)
     try:
-        detector = Detector(
-            model=args.model,
-            batch_size=args.batch_size,
-            threshold=args.threshold,
-            calibration=args.calibration,
-            backend=args.backend,
-        )
+        detector = _detector(args)
         report = evaluate(list(detector.check_many(pairs)), labels, headlines)
     except (ModelError, ValueError) as exc:
         _fail(str(exc))
@@ -490,7 +484,6 @@ def _evaluate(args: argparse.Namespace) -> int:
 
 
 def _report(args: argparse.Namespace) -> int:
-    from headcheck.detector import Detector
     from headcheck.io import InputError, detect_format
     from headcheck.model import ModelError
     from headcheck.report import ReportOptions, report_format, write_report
@@ -509,16 +502,7 @@ def _report(args: argparse.Namespace) -> int:
         )
         # The report shows the model's own similarities, so a calibration's cheap first stage
         # (which predicts them) is left out: cascade=False.
-        detector = Detector(
-            model=args.model,
-            threshold=args.threshold,
-            batch_size=args.batch_size,
-            device=args.device,
-            allow_download=args.allow_download,
-            calibration=args.calibration,
-            backend=args.backend,
-            cascade=False,
-        )
+        detector = _detector(args, cascade=False)
     except (ValueError, ModelError) as exc:  # CalibrationError is a ValueError
         _fail(str(exc))
     progress, close_bar = _progress_bar(not args.no_progress and sys.stderr.isatty())
