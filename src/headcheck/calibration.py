@@ -84,6 +84,28 @@ class Calibration:
             self.short_threshold if headline_words <= SHORT_HEADLINE_WORDS else self.long_threshold
         )
 
+    def _threshold_logits(self, headline_words: np.ndarray) -> np.ndarray:
+        cuts = np.where(
+            np.asarray(headline_words) <= SHORT_HEADLINE_WORDS,
+            self.short_threshold,
+            self.long_threshold,
+        )
+        cuts = np.clip(cuts, 1e-9, 1 - 1e-9)
+        return np.log(cuts / (1 - cuts))
+
+    def margins(self, probabilities: np.ndarray, headline_words: np.ndarray) -> np.ndarray:
+        """logit(probability) - logit(threshold of the headline's length bucket), per pair:
+        0 or above means flagged (the cascade predicts this)."""
+        p = np.clip(np.asarray(probabilities, dtype=np.float64), 1e-12, 1 - 1e-12)
+        return np.log(p / (1 - p)) - self._threshold_logits(headline_words)
+
+    def probabilities_from_margins(
+        self, margins: np.ndarray, headline_words: np.ndarray
+    ) -> np.ndarray:
+        """The inverse of :meth:`margins`."""
+        logits = np.asarray(margins, dtype=np.float64) + self._threshold_logits(headline_words)
+        return 1.0 / (1.0 + np.exp(-np.clip(logits, -50, 50)))
+
     # -- storage -------------------------------------------------------------------------------
 
     def to_json(self) -> str:

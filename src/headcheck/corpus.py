@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from headcheck.calibration import SHORT_HEADLINE_WORDS, Calibration, fit_labelled, fit_self
+from headcheck.calibration import Calibration, fit_labelled, fit_self
 from headcheck.cascade import DEFAULT_TOLERANCE, Cascade, cheap_features, fit_cascade
 from headcheck.detector import Detector
 from headcheck.features import FEATURE_NAMES
@@ -158,12 +158,7 @@ def _fit_cascade(
     all_pairs = [pair for chunk, _, _ in sets for pair in chunk]
     features = np.vstack([f for _, f, _ in sets])
     similarity = np.array([s for _, _, sims in sets for s in sims], dtype=np.float64)
-    words = _headline_words(features)
-    probabilities = calibration.probabilities(features)
-    cuts = np.clip(np.where(words <= SHORT_HEADLINE_WORDS, calibration.short_threshold,
-                            calibration.long_threshold), 1e-9, 1 - 1e-9)  # fmt: skip
-    p = np.clip(probabilities, 1e-12, 1 - 1e-12)
-    margin = np.log(p / (1 - p)) - np.log(cuts / (1 - cuts))
+    margin = calibration.margins(calibration.probabilities(features), _headline_words(features))
     cheap, _ = cheap_features([prepare(h, b) for h, b in all_pairs], detector.static)
     return fit_cascade(cheap, margin, similarity, tolerance=tolerance)
 

@@ -258,32 +258,23 @@ class Detector:
         units = [prepared[i] for i in keys]
         rows, best = cheap_features(units, self.static)
         margins, similarities = self.cascade.predict(rows)
+        words = np.array([len(u.headline.split()) for u in units])
+        probabilities = self.calibration.probabilities_from_margins(margins, words)
         decided: dict[int, CheckResult] = {}
         for k, i in enumerate(keys):
-            margin = float(margins[k])
-            if self.cascade.low < margin < self.cascade.high:
+            if self.cascade.low < margins[k] < self.cascade.high:
                 continue
-            words = len(units[k].headline.split())
-            cut = min(max(self.calibration.threshold_for(words), 1e-9), 1 - 1e-9)
-            logit = margin + math.log(cut / (1 - cut))
             reasons = rule_reasons(units[k])
-            if margin >= self.cascade.high:
+            if margins[k] >= self.cascade.high:
                 reasons.append("low_similarity")
             decided[i] = CheckResult(
                 similarity=float(similarities[k]),
                 reasons=tuple(reasons),
                 evidence=units[k].sentences[best[k]],
-                mismatch_probability=1.0 / (1.0 + math.exp(-max(-50.0, min(50.0, logit)))),
+                mismatch_probability=float(probabilities[k]),
                 stage="cheap",
             )
         return decided
-
-    def margin(self, probability: float, headline_words: int) -> float:
-        """The calibrated decision's margin: logit(probability) - logit(threshold); > 0 flags."""
-        assert self.calibration is not None
-        cut = min(max(self.calibration.threshold_for(headline_words), 1e-9), 1 - 1e-9)
-        p = min(max(probability, 1e-12), 1 - 1e-12)
-        return math.log(p / (1 - p)) - math.log(cut / (1 - cut))
 
     def _score(self, units: Prepared, vectors: dict[str, np.ndarray]) -> CheckResult:
         headline = vectors[units.headline]
