@@ -151,7 +151,7 @@ class OnnxEncoder:
         self.dimension = int(self._session.get_outputs()[0].shape[-1] or 0) or self._probe()
 
     def _probe(self) -> int:
-        return int(self._run(["a"]).shape[1])
+        return int(self._pool(self._tokenizer.encode_batch(["a"])).shape[1])
 
     def encode(self, texts: list[str]) -> np.ndarray:
         """L2-normalised embeddings in the order of ``texts``, each independent of the others."""
@@ -167,9 +167,6 @@ class OnnxEncoder:
         for i, encoding in enumerate(encodings):
             rows[i] = self._pool([encoding])[0]
         return rows
-
-    def _run(self, texts: list[str]) -> np.ndarray:
-        return self._pool(self._tokenizer.encode_batch(texts))
 
     def _pool(self, encodings: list) -> np.ndarray:  # type: ignore[type-arg]
         width = max(len(e.ids) for e in encodings)

@@ -14,6 +14,7 @@ per second.
 
 from __future__ import annotations
 
+import io
 import logging
 from pathlib import Path
 
@@ -67,12 +68,9 @@ class StaticEmbedder:
         path = cache_dir() / "static" / f"{cache_key(folder)}.npy"
         if not path.is_file():
             logger.info("distilling static embeddings of %s to %s (once)", folder, path)
-            table = distil(folder)
-            path.parent.mkdir(parents=True, exist_ok=True)
-            temporary = path.with_suffix(".tmp.npy")
-            np.save(temporary, table, allow_pickle=False)
-            write_atomically(path, temporary.read_bytes())
-            temporary.unlink()
+            buffer = io.BytesIO()
+            np.save(buffer, distil(folder), allow_pickle=False)
+            write_atomically(path, buffer.getvalue())
         self.table = np.load(path, allow_pickle=False)
         self._tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
         self._tokenizer.no_padding()
