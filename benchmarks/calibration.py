@@ -52,12 +52,18 @@ def crawl_of(rows: list[tuple[str, str, int]], share: float, seed: int) -> list[
 
 
 def run(
-    name: str, rows: list[tuple[str, str, int]], share: float, target: float, detector: Any
+    name: str,
+    rows: list[tuple[str, str, int]],
+    share: float,
+    target: float,
+    detector: Any,
+    context: bool,
 ) -> dict[str, Any]:
     from headcheck.corpus import calibrate, evaluate
 
     started = time.perf_counter()
-    calibration = calibrate(crawl_of(rows, share, seed=7), detector=detector, target=target)
+    crawl = crawl_of(rows, share, seed=7)
+    calibration = calibrate(crawl, detector=detector, target=target, context=context)
     calibrated = detector.with_calibration(calibration)
     results = list(calibrated.check_many((h, b) for h, b, _ in rows))
     report = evaluate(results, [y for _, _, y in rows], [h for h, _, _ in rows])
@@ -78,6 +84,10 @@ def main() -> None:
     parser.add_argument("--target", type=float, default=0.01)
     parser.add_argument("--limit", type=int, default=None, help="sample this many pairs per set")
     parser.add_argument("--sets", default="fnc1,arc")
+    parser.add_argument("--backend", default="torch", choices=("torch", "onnx"))
+    parser.add_argument(
+        "--no-context", action="store_true", help="calibrate without the context decision"
+    )
     args = parser.parse_args()
     from headcheck import Detector
     from headcheck.corpus import evaluate
@@ -87,13 +97,14 @@ def main() -> None:
         if not folder.is_dir():
             sys.exit(f"{folder} not found; pass --data")
         rows = load(args.data, name, args.limit)
-        detector = Detector(cache_size=200_000)
+        detector = Detector(cache_size=200_000, backend=args.backend)
         plain = list(detector.check_many((h, b) for h, b, _ in rows))
         baseline = evaluate(plain, [y for _, _, y in rows], [h for h, _, _ in rows])
         print(json.dumps({"set": name, "uncalibrated": baseline}), flush=True)
         shares = (0.03, 0.10) if name == "fnc1" else (0.03,)
         for share in shares:
-            print(json.dumps(run(name, rows, share, args.target, detector)), flush=True)
+            report = run(name, rows, share, args.target, detector, not args.no_context)
+            print(json.dumps(report), flush=True)
 
 
 if __name__ == "__main__":

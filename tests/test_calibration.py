@@ -35,7 +35,10 @@ def fitted() -> Calibration:
     x = np.vstack([genuine, mismatched])
     y = np.concatenate([np.zeros(600), np.ones(400)])
     words = RNG.integers(2, 15, size=1000)
-    return fit_labelled(x, y, words, target=0.01, model="test-model", versions={"x": "1"})
+    decision = fit_labelled(x, y, words, target=0.01)
+    return Calibration.of(
+        decision, target=0.01, model="test-model", mode="labelled", size=1000, versions={"x": "1"}
+    )
 
 
 def test_threshold_meets_the_target_on_a_contaminated_crawl() -> None:
@@ -75,8 +78,6 @@ def test_self_fit_needs_enough_pairs() -> None:
             synthetic(10, 3),
             synthetic(10, 3),
             target=0.01,
-            model="m",
-            versions={},
         )
 
 

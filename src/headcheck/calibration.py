@@ -27,6 +27,7 @@ from typing import Any, Literal
 import numpy as np
 
 from headcheck.cascade import Cascade
+from headcheck.context import CONTEXT_FEATURE_NAMES, DEFAULT_BLOCK, NEIGHBOURS
 from headcheck.features import FEATURE_NAMES
 from headcheck.model import BACKENDS
 
@@ -42,16 +43,89 @@ MAX_FILE_BYTES = 1_000_000
 SCHEMA_FILE = "calibration.schema.json"
 
 Mode = Literal["self", "labelled"]
+#: The columns of the context decision.
+CONTEXT_DECISION_NAMES = FEATURE_NAMES + CONTEXT_FEATURE_NAMES
 
 
 class CalibrationError(ValueError):
     """A calibration file that is malformed, of another model, or cannot be fitted."""
 
 
+class _Linear:
+    """A logistic model over standardised features with a threshold per headline-length
+    bucket: what the corpus-free decision and the context decision share."""
+
+    __slots__ = ()
+    mean: tuple[float, ...]
+    scale: tuple[float, ...]
+    coef: tuple[float, ...]
+    intercept: float
+    short_threshold: float
+    long_threshold: float
+
+    def probabilities(self, features: np.ndarray) -> np.ndarray:
+        """Mismatch probability of each row of ``features`` (columns: feature_names)."""
+        z = (np.atleast_2d(features) - np.asarray(self.mean)) / np.asarray(self.scale)
+        logits = z @ np.asarray(self.coef) + self.intercept
+        return 1.0 / (1.0 + np.exp(-np.clip(logits, -50, 50)))
+
+    def threshold_for(self, headline_words: int) -> float:
+        return (
+            self.short_threshold if headline_words <= SHORT_HEADLINE_WORDS else self.long_threshold
+        )
+
+
 @dataclass(frozen=True, slots=True)
-class Calibration:
+class Decision(_Linear):
+    """A fitted logistic decision and its thresholds, as the fitting functions return it."""
+
+    feature_names: tuple[str, ...]
+    mean: tuple[float, ...]
+    scale: tuple[float, ...]
+    coef: tuple[float, ...]
+    intercept: float
+    short_threshold: float
+    long_threshold: float
+    #: Share of the corpus's own pairs estimated (self mode) or labelled to be mismatches.
+    estimated_mismatch_rate: float = 0.0
+
+    def fields(self) -> dict[str, Any]:
+        return {name: getattr(self, name) for name in Decision.__dataclass_fields__}
+
+
+@dataclass(frozen=True, slots=True)
+class ContextDecision(Decision):
+    """The decision for pairs checked together as a corpus (see :mod:`headcheck.context`):
+    a logistic model over FEATURE_NAMES + CONTEXT_FEATURE_NAMES, fitted on the same pairs as
+    the corpus-free one, with its own thresholds."""
+
+    #: Best matches a context feature looks at, and pairs read together as one corpus.
+    neighbours: int = NEIGHBOURS
+    block: int = DEFAULT_BLOCK
+
+    @classmethod
+    def from_dict(cls, data: Any, fail: Callable[[str], Exception]) -> ContextDecision:
+        if not isinstance(data, dict):
+            raise fail("context must be an object")
+        if data.get("feature_names") != list(CONTEXT_DECISION_NAMES):
+            raise fail(
+                f"context feature_names {data.get('feature_names')!r} differ from this "
+                f"version's {list(CONTEXT_DECISION_NAMES)}"
+            )
+        values = _checked_decision(data, len(CONTEXT_DECISION_NAMES), fail, "context ")
+        for key, low, high in (("neighbours", 1, 100), ("block", 100, 10_000_000)):
+            value = data.get(key)
+            if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+                raise fail(f"context {key} must be an integer in [{low}, {high}], got {value!r}")
+            values[key] = value
+        return cls(feature_names=CONTEXT_DECISION_NAMES, **values)
+
+
+@dataclass(frozen=True, slots=True)
+class Calibration(_Linear):
     """A fitted decision. ``probability`` is the model's mismatch probability for a pair;
-    a pair is flagged when it reaches the threshold of its headline's length bucket."""
+    a pair is flagged when it reaches the threshold of its headline's length bucket.
+    ``context``, when fitted, is the decision for pairs checked together as a corpus."""
 
     feature_names: tuple[str, ...]
     mean: tuple[float, ...]
@@ -72,16 +146,28 @@ class Calibration:
     backend: str = "torch"
     #: The cheap first stage fitted on the same pairs (None: every pair goes to the model).
     cascade: Cascade | None = None
+    #: The decision for pairs read together as a corpus (None: not fitted).
+    context: ContextDecision | None = None
 
-    def probabilities(self, features: np.ndarray) -> np.ndarray:
-        """Mismatch probability of each row of ``features`` (columns: feature_names)."""
-        z = (np.atleast_2d(features) - np.asarray(self.mean)) / np.asarray(self.scale)
-        logits = z @ np.asarray(self.coef) + self.intercept
-        return 1.0 / (1.0 + np.exp(-np.clip(logits, -50, 50)))
-
-    def threshold_for(self, headline_words: int) -> float:
-        return (
-            self.short_threshold if headline_words <= SHORT_HEADLINE_WORDS else self.long_threshold
+    @classmethod
+    def of(
+        cls,
+        decision: Decision,
+        *,
+        target: float,
+        model: str,
+        mode: Mode,
+        size: int,
+        versions: dict[str, str],
+    ) -> Calibration:
+        """A calibration file's content around a fitted corpus-free decision."""
+        return cls(
+            **decision.fields(),
+            target_false_flag_rate=target,
+            model=model,
+            mode=mode,
+            corpus_size=size,
+            versions=versions,
         )
 
     def _threshold_logits(self, headline_words: np.ndarray) -> np.ndarray:
@@ -172,37 +258,6 @@ class Calibration:
         if names != list(FEATURE_NAMES):
             raise fail(f"feature_names {names!r} differ from this version's {list(FEATURE_NAMES)}")
 
-        def numbers(key: str, positive: bool = False) -> tuple[float, ...]:
-            value = data.get(key)
-            ok = (
-                isinstance(value, list)
-                and len(value) == len(FEATURE_NAMES)
-                and all(
-                    isinstance(v, (int, float))
-                    and not isinstance(v, bool)
-                    and math.isfinite(v)
-                    and (v > 0 or not positive)
-                    for v in value
-                )
-            )
-            if not ok:
-                raise fail(
-                    f"{key} must be {len(FEATURE_NAMES)} finite numbers"
-                    + (" above 0" if positive else "")
-                )
-            return tuple(float(v) for v in value)
-
-        def number(key: str, low: float, high: float) -> float:
-            value = data.get(key)
-            if (
-                isinstance(value, bool)
-                or not isinstance(value, (int, float))
-                or not math.isfinite(value)
-                or not low <= value <= high
-            ):
-                raise fail(f"{key} must be a number in [{low}, {high}], got {value!r}")
-            return float(value)
-
         mode = data.get("mode")
         if mode not in ("self", "labelled"):
             raise fail(f"mode must be 'self' or 'labelled', got {mode!r}")
@@ -221,27 +276,80 @@ class Calibration:
         cascade = data.get("cascade")
         if cascade is not None:
             cascade = Cascade.from_dict(cascade, fail)
+        context = data.get("context")
+        if context is not None:
+            context = ContextDecision.from_dict(context, fail)
         known = {f.name for f in cls.__dataclass_fields__.values()} | {"format", "format_version"}
         unknown = sorted(set(data) - known)
         if unknown:
             raise fail(f"unknown field(s) {unknown}")
         return cls(
             feature_names=FEATURE_NAMES,
-            mean=numbers("mean"),
-            scale=numbers("scale", positive=True),
-            coef=numbers("coef"),
-            intercept=number("intercept", -1e6, 1e6),
-            short_threshold=number("short_threshold", 0.0, 1.0),
-            long_threshold=number("long_threshold", 0.0, 1.0),
-            target_false_flag_rate=number("target_false_flag_rate", 0.0, 0.5),
+            **_checked_decision(data, len(FEATURE_NAMES), fail),
+            target_false_flag_rate=_number(data, "target_false_flag_rate", 0.0, 0.5, fail),
             model=model,
             mode=mode,
             corpus_size=size,
-            estimated_mismatch_rate=number("estimated_mismatch_rate", 0.0, 1.0),
             versions=dict(versions),
             backend=backend,
             cascade=cascade,
+            context=context,
         )
+
+
+def _number(
+    data: dict[str, Any],
+    key: str,
+    low: float,
+    high: float,
+    fail: Callable[[str], Exception],
+    prefix: str = "",
+) -> float:
+    value = data.get(key)
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, (int, float))
+        or not math.isfinite(value)
+        or not low <= value <= high
+    ):
+        raise fail(f"{prefix}{key} must be a number in [{low}, {high}], got {value!r}")
+    return float(value)
+
+
+def _checked_decision(
+    data: dict[str, Any], width: int, fail: Callable[[str], Exception], prefix: str = ""
+) -> dict[str, Any]:
+    """The fields of a logistic decision in ``data``, checked: vectors of ``width`` finite
+    numbers (scales above 0), thresholds and the mismatch rate in [0, 1]."""
+
+    def numbers(key: str, positive: bool = False) -> tuple[float, ...]:
+        value = data.get(key)
+        ok = (
+            isinstance(value, list)
+            and len(value) == width
+            and all(
+                isinstance(v, (int, float))
+                and not isinstance(v, bool)
+                and math.isfinite(v)
+                and (v > 0 or not positive)
+                for v in value
+            )
+        )
+        if not ok:
+            raise fail(
+                f"{prefix}{key} must be {width} finite numbers" + (" above 0" if positive else "")
+            )
+        return tuple(float(v) for v in value)
+
+    return {
+        "mean": numbers("mean"),
+        "scale": numbers("scale", positive=True),
+        "coef": numbers("coef"),
+        "intercept": _number(data, "intercept", -1e6, 1e6, fail, prefix),
+        "short_threshold": _number(data, "short_threshold", 0.0, 1.0, fail, prefix),
+        "long_threshold": _number(data, "long_threshold", 0.0, 1.0, fail, prefix),
+        "estimated_mismatch_rate": _number(data, "estimated_mismatch_rate", 0.0, 1.0, fail, prefix),
+    }
 
 
 def _no_constant(name: str) -> Any:
@@ -274,16 +382,7 @@ def _check_schema(data: Any, source: str) -> None:
 # -- fitting ---------------------------------------------------------------------------------
 
 
-def _draft(
-    x: np.ndarray,
-    y: np.ndarray,
-    *,
-    mode: Mode,
-    size: int,
-    target: float,
-    model: str,
-    versions: dict[str, str],
-) -> Calibration:
+def _draft(x: np.ndarray, y: np.ndarray, names: tuple[str, ...]) -> Decision:
     """A logistic model fitted on standardised features, thresholds still to be chosen."""
     from sklearn.linear_model import LogisticRegression
 
@@ -292,11 +391,15 @@ def _draft(
     scale[scale < 1e-9] = 1.0
     fitted = LogisticRegression(C=1.0, class_weight="balanced", max_iter=2_000)
     fitted.fit((x - mean) / scale, y)
-    return Calibration(
-        FEATURE_NAMES, tuple(mean.tolist()), tuple(scale.tolist()),
-        tuple(fitted.coef_[0].tolist()), float(fitted.intercept_[0]), 1.0, 1.0, target, model,
-        mode, size, 0.0, versions,
-    )  # fmt: skip
+    return Decision(
+        names,
+        tuple(mean.tolist()),
+        tuple(scale.tolist()),
+        tuple(fitted.coef_[0].tolist()),
+        float(fitted.intercept_[0]),
+        1.0,
+        1.0,
+    )
 
 
 def _bucket_thresholds(
@@ -357,9 +460,8 @@ def fit_self(
     hard_repairs: np.ndarray,
     *,
     target: float,
-    model: str,
-    versions: dict[str, str],
-) -> Calibration:
+    names: tuple[str, ...] = FEATURE_NAMES,
+) -> Decision:
     """Fit without labels: the corpus's own pairs against re-paired ones."""
     if len(crawl) < 50 or len(random_repairs) < 50:
         raise CalibrationError(
@@ -367,9 +469,7 @@ def fit_self(
         )
     x = np.vstack([crawl, random_repairs, hard_repairs])
     y = np.concatenate([np.zeros(len(crawl)), np.ones(len(random_repairs) + len(hard_repairs))])
-    draft = _draft(
-        x, y, mode="self", size=len(crawl), target=target, model=model, versions=versions
-    )
+    draft = _draft(x, y, names)
     p_crawl = draft.probabilities(crawl)
     p_random = draft.probabilities(random_repairs)
     rate = estimate_mismatch_rate(p_crawl, p_random)
@@ -390,23 +490,14 @@ def fit_labelled(
     headline_words: np.ndarray,
     *,
     target: float,
-    model: str,
-    versions: dict[str, str],
-) -> Calibration:
+    names: tuple[str, ...] = FEATURE_NAMES,
+) -> Decision:
     """Fit on labelled pairs (1 = mismatch): thresholds meet ``target`` on the genuine ones."""
     if len(set(labels.tolist())) < 2:
         raise CalibrationError(
             "labelled calibration needs both genuine (0) and mismatched (1) pairs"
         )
-    draft = _draft(
-        features,
-        labels,
-        mode="labelled",
-        size=len(features),
-        target=target,
-        model=model,
-        versions=versions,
-    )
+    draft = _draft(features, labels, names)
     genuine = labels == 0
     none = np.zeros(0)
     short_cut, long_cut = _bucket_thresholds(

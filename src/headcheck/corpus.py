@@ -11,8 +11,15 @@ from typing import Any
 
 import numpy as np
 
-from headcheck.calibration import Calibration, fit_labelled, fit_self
+from headcheck.calibration import (
+    CONTEXT_DECISION_NAMES,
+    Calibration,
+    ContextDecision,
+    fit_labelled,
+    fit_self,
+)
 from headcheck.cascade import DEFAULT_TOLERANCE, Cascade, cheap_features, fit_cascade
+from headcheck.context import DEFAULT_BLOCK, MIN_BODIES, NEIGHBOURS, context_features, distinct
 from headcheck.detector import Detector
 from headcheck.features import FEATURE_NAMES
 from headcheck.result import CheckResult
@@ -103,11 +110,14 @@ def calibrate(
     target: float = 0.01,
     seed: int = 0,
     tolerance: float = DEFAULT_TOLERANCE,
+    context: bool = True,
 ) -> Calibration:
     """Fit a calibration on a corpus's pairs: without labels by re-pairing it, or on labels.
 
     The cascade's cheap stage is fitted on the same pairs (see :mod:`headcheck.cascade`),
     allowing ``tolerance`` disagreements with the full decision among the pairs it decides.
+    With ``context`` (and at least MIN_BODIES distinct bodies), a second decision is fitted
+    on the same pairs read against the corpus (see :mod:`headcheck.context`).
     """
     if not 0.0 < target < 0.5:
         raise ValueError(f"target false-flag rate must be in (0, 0.5), got {target!r}")
@@ -116,15 +126,10 @@ def calibrate(
     plain.cache_size = max(detector.cache_size, 16 * len(pairs))
     results = list(plain.check_many(pairs))
     scored, features = _features(results)
-    model = str(detector.model or "all-MiniLM-L6-v2")
     good = [(str(pairs[i][0]), str(pairs[i][1])) for i in scored]
     sets = [(good, features, [results[i].similarity for i in scored])]
-    if labels is not None:
-        y = np.array([int(labels[i]) for i in scored])
-        calibration = fit_labelled(
-            features, y, _headline_words(features), target=target, model=model, versions=_versions()
-        )
-    else:
+    y = None if labels is None else np.array([int(labels[i]) for i in scored])
+    if y is None:
         for repaired in repair_pairs(good, plain, np.random.default_rng(seed)):
             repaired_results = list(plain.check_many(repaired))
             kept, repaired_features = _features(repaired_results)
@@ -135,17 +140,53 @@ def calibrate(
                     [repaired_results[i].similarity for i in kept],
                 )
             )
-        calibration = fit_self(
-            features,
-            _headline_words(features),
-            sets[1][1],
-            sets[2][1],
-            target=target,
-            model=model,
-            versions=_versions(),
-        )
-    calibration = replace(calibration, backend=detector.backend)
+    words = _headline_words(features)
+
+    def fit(rows: list[np.ndarray], names: tuple[str, ...]) -> Any:
+        if y is not None:
+            return fit_labelled(rows[0], y, words, target=target, names=names)
+        return fit_self(rows[0], words, rows[1], rows[2], target=target, names=names)
+
+    calibration = Calibration.of(
+        fit([f for _, f, _ in sets], FEATURE_NAMES),
+        target=target,
+        model=str(detector.model or "all-MiniLM-L6-v2"),
+        mode="self" if y is None else "labelled",
+        size=len(features),
+        versions=_versions(),
+    )
+    decision = None
+    if context:
+        rows = _with_context(sets, plain)
+        if rows is not None:
+            decision = ContextDecision(
+                **fit(rows, CONTEXT_DECISION_NAMES).fields(),
+                neighbours=NEIGHBOURS,
+                block=DEFAULT_BLOCK,
+            )
+    calibration = replace(calibration, backend=detector.backend, context=decision)
     return replace(calibration, cascade=_fit_cascade(calibration, sets, plain, tolerance))
+
+
+def _with_context(
+    sets: list[tuple[list[tuple[str, str]], np.ndarray, list[Any]]], detector: Detector
+) -> list[np.ndarray] | None:
+    """Each set's feature rows with the context features appended, every set read against
+    the corpus (the first set); None when the corpus has too few distinct bodies."""
+    vectors = []
+    for chunk, _, _ in sets:
+        units = [prepare(h, b) for h, b in chunk]
+        headlines, leads = [u.headline for u in units], [u.lead for u in units]
+        vectors.append((headlines, detector.embed(headlines), leads, detector.embed(leads)))
+    headlines, headline_vectors, leads, lead_vectors = vectors[0]
+    if len(set(leads)) < MIN_BODIES:
+        return None
+    index_headlines = distinct(headlines, headline_vectors)
+    index_leads = distinct(leads, lead_vectors)
+    return [
+        np.hstack([f, context_features(hv, lv, index_headlines, index_leads)])
+        for (_, f, _), (_, hv, _, lv) in zip(sets, vectors, strict=True)
+    ]
 
 
 def _fit_cascade(

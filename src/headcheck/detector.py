@@ -7,13 +7,15 @@ import math
 import os
 import re
 from collections.abc import Iterable, Iterator
+from dataclasses import replace
 from itertools import islice
 from typing import Any
 
 import numpy as np
 
-from headcheck.calibration import Calibration
+from headcheck.calibration import Calibration, ContextDecision
 from headcheck.cascade import Cascade, cheap_features
+from headcheck.context import MIN_BODIES, context_features, cut_copies, distinct
 from headcheck.decision import DEFAULT_THRESHOLD, check_threshold, combine, is_mismatch
 from headcheck.features import pair_features
 from headcheck.model import Backend, Encoder, check_backend, load_encoder, resolve_model
@@ -74,7 +76,9 @@ class Detector:
     ``backend`` (``"torch"`` or ``"onnx"``: the int8 ONNX export, see
     :mod:`headcheck.onnx_backend`; a calibration is fitted per backend), ``cascade`` (decide
     clear-cut pairs with the calibration's cheap first stage, see :mod:`headcheck.cascade`;
-    needs a calibration that holds one) and ``threads`` (CPU threads the model may use).
+    needs a calibration that holds one), ``threads`` (CPU threads the model may use) and
+    ``context`` (read the pairs given to one ``check_many`` call together as a corpus, in
+    blocks, with the calibration's context decision; see :mod:`headcheck.context`).
     """
 
     def __init__(
@@ -91,6 +95,7 @@ class Detector:
         backend: Backend = "torch",
         cascade: bool = True,
         threads: int | None = None,
+        context: bool = True,
     ) -> None:
         if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
             raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}")
@@ -120,6 +125,11 @@ class Detector:
             calibration.cascade if cascade and calibration is not None else None
         )
         self.threads = threads
+        self.use_context = context
+        #: The decision for pairs read together as a corpus, when the calibration holds one.
+        self.context: ContextDecision | None = (
+            calibration.context if context and calibration is not None else None
+        )
         self._static: Any = None
 
     @property
@@ -149,10 +159,24 @@ class Detector:
         return next(self.check_many([(headline, body)]))
 
     def check_many(self, pairs: Iterable[tuple[Any, Any]]) -> Iterator[CheckResult]:
-        """Check (headline, body) pairs lazily, in batches; yields one result per pair, in order."""
+        """Check (headline, body) pairs lazily, in batches; yields one result per pair, in order.
+
+        With a context decision the pairs are read in blocks of its ``block`` pairs, each
+        block as one corpus, and the cascade is not used.
+        """
         iterator = iter(pairs)
+        if self.context is not None:
+            while block := list(islice(iterator, self.context.block)):
+                yield from self._check_block(block, self.context)
+            return
         while batch := list(islice(iterator, self.batch_size)):
             yield from self._check_batch(batch)
+
+    @property
+    def chunk_size(self) -> int:
+        """How many pairs to hand ``check_many`` at once so that it reads them as it would
+        read one long stream: a context block, or a batch."""
+        return self.context.block if self.context is not None else self.batch_size
 
     def check_frame(
         self, frame: Any, *, title_column: str = "title", text_column: str = "text"
@@ -175,6 +199,7 @@ class Detector:
             "backend": self.backend,
             "cascade": self.use_cascade,
             "threads": self.threads,
+            "context": self.use_context,
         }
 
     def with_calibration(self, calibration: Calibration | None) -> Detector:
@@ -192,6 +217,7 @@ class Detector:
             backend=self.backend,
             cascade=self.use_cascade,
             threads=self.threads,
+            context=self.use_context,
         )
         twin._cache = self._cache
         twin._static = self._static
@@ -206,14 +232,58 @@ class Detector:
 
     # -- internals ---------------------------------------------------------------------------
 
-    def _check_batch(self, batch: list[tuple[Any, Any]]) -> list[CheckResult]:
+    def _check_block(
+        self, block: list[tuple[Any, Any]], decision: ContextDecision
+    ) -> list[CheckResult]:
+        """Check a block of pairs as one corpus: score each, then decide with the context."""
+        results: list[CheckResult] = []
+        kept: dict[int, tuple[Prepared, np.ndarray, np.ndarray]] = {}
+        for start in range(0, len(block), self.batch_size):
+            part: dict[int, tuple[Prepared, np.ndarray, np.ndarray]] = {}
+            results.extend(self._check_batch(block[start : start + self.batch_size], keep=part))
+            kept.update((start + i, value) for i, value in part.items())
+        keys = sorted(kept)
+        leads = [kept[k][0].lead for k in keys]
+        if len(set(leads)) < MIN_BODIES:
+            return results  # too few bodies to be a corpus: the corpus-free decision stands
+        headlines = [kept[k][0].headline for k in keys]
+        headline_vectors = np.stack([kept[k][1] for k in keys])
+        lead_vectors = np.stack([kept[k][2] for k in keys])
+        extra = context_features(
+            headline_vectors,
+            lead_vectors,
+            distinct(headlines, headline_vectors),
+            distinct(leads, lead_vectors),
+            neighbours=decision.neighbours,
+        )
+        base = np.array([results[k].features for k in keys], dtype=np.float64)
+        probabilities = decision.probabilities(np.hstack([base, extra]))
+        cut = cut_copies([kept[k][0].text for k in keys])
+        for row, k in enumerate(keys):
+            result = results[k]
+            reasons = [r for r in result.reasons if r != "low_similarity"]
+            if cut[row] and "truncated_text" not in reasons:
+                reasons.append("truncated_text")
+            probability = float(probabilities[row])
+            if probability >= decision.threshold_for(len(headlines[row].split())):
+                reasons.append("low_similarity")
+            results[k] = replace(result, reasons=tuple(reasons), mismatch_probability=probability)
+        return results
+
+    def _check_batch(
+        self,
+        batch: list[tuple[Any, Any]],
+        keep: dict[int, tuple[Prepared, np.ndarray, np.ndarray]] | None = None,
+    ) -> list[CheckResult]:
+        """Results of a batch. With ``keep`` (a context block), every pair is scored by the
+        model, and each scored pair's units, headline and lead vectors are put in ``keep``."""
         results: list[CheckResult | None] = [None] * len(batch)
         prepared: dict[int, Prepared] = {}
         keys: dict[int, bytes] = {}
         for i, pair in enumerate(batch):
             headline, body = pair
             problem = input_problem(headline, body)
-            if problem is None and self.cache_size >= PAIRS_PER_TEXT:
+            if problem is None and keep is None and self.cache_size >= PAIRS_PER_TEXT:
                 # A crawl repeats whole records (re-crawled pages, syndicated copies): the
                 # result of a pair seen lately is reused without preparing it again.
                 key = hashlib.blake2b(
@@ -234,7 +304,7 @@ class Detector:
                     prepared[i] = units
             if problem is not None:
                 results[i] = CheckResult(similarity=None, reasons=(problem,))
-        if prepared and self.cascade is not None:
+        if prepared and self.cascade is not None and keep is None:
             for i, result in self._cheap(prepared).items():
                 results[i] = result
                 del prepared[i]
@@ -244,6 +314,8 @@ class Detector:
             )
             for i, units in prepared.items():
                 results[i] = self._score(units, vectors)
+                if keep is not None:
+                    keep[i] = (units, vectors[units.headline], vectors[units.lead])
         limit = self.cache_size // PAIRS_PER_TEXT
         for i, key in keys.items() if limit else ():
             if len(self._pairs) >= limit:
