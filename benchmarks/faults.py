@@ -238,6 +238,10 @@ def main() -> None:
         help="also calibrate without labels on a crawl of the genuine rows plus "
         "3%% of the faults, and report the calibrated recall",
     )
+    parser.add_argument("--backend", default="torch", choices=("torch", "onnx"))
+    parser.add_argument(
+        "--no-context", action="store_true", help="calibrate without the context decision"
+    )
     args = parser.parse_args()
     if not (args.data / "train_bodies.csv").is_file():
         sys.exit(f"FNC-1 data not found in {args.data}; pass --data")
@@ -249,7 +253,7 @@ def main() -> None:
 
     from headcheck import Detector
 
-    detector = Detector(cache_size=200_000)
+    detector = Detector(cache_size=200_000, backend=args.backend)
     report: dict[str, Any] = {"rows": len(rows), "by_kind": dict(Counter(r["fault"] for r in rows))}
     report["uncalibrated"] = score_rows(rows, detector)
     if args.calibrate:
@@ -258,7 +262,9 @@ def main() -> None:
         rng = random.Random(SEED)
         faults = [r for r in rows if r["label"] == 1]
         crawl = [r for r in rows if r["label"] == 0] + rng.sample(faults, len(faults) * 3 // 100)
-        calibration = calibrate([(r["title"], r["text"]) for r in crawl], detector=detector)
+        calibration = calibrate(
+            [(r["title"], r["text"]) for r in crawl], detector=detector, context=not args.no_context
+        )
         calibrated = detector.with_calibration(calibration)
         report["calibrated"] = score_rows(rows, calibrated)
     print(json.dumps(report, indent=2))

@@ -306,6 +306,13 @@ def _corpus_arguments(parser: argparse.ArgumentParser, formats: Sequence[str]) -
         help="run the model with torch (default) or as an int8 ONNX export built locally on "
         "first use (needs the onnx extra; 2-3x faster on CPUs); calibrate with the same one",
     )
+    parser.add_argument(
+        "--no-context",
+        action="store_true",
+        help="do not read the pairs together as a corpus: calibrate fits no context decision, "
+        "and the other commands decide each pair on its own evidence (faster; what a "
+        "calibration without one, a crawl's pipeline and the cascade do)",
+    )
 
 
 def _detector(args: argparse.Namespace, **overrides: Any) -> Any:
@@ -313,7 +320,12 @@ def _detector(args: argparse.Namespace, **overrides: Any) -> Any:
     command lacks keep the Detector's defaults."""
     from headcheck.detector import Detector
 
-    options = {"model": args.model, "batch_size": args.batch_size, "backend": args.backend}
+    options = {
+        "model": args.model,
+        "batch_size": args.batch_size,
+        "backend": args.backend,
+        "context": not args.no_context,
+    }
     for name in ("threshold", "device", "allow_download", "calibration"):
         if hasattr(args, name):
             options[name] = getattr(args, name)
@@ -443,7 +455,12 @@ def _calibrate(args: argparse.Namespace) -> int:
     try:
         detector = _detector(args)
         calibration = calibrate(
-            pairs, detector=detector, labels=labels, target=args.target_fpr, seed=args.seed
+            pairs,
+            detector=detector,
+            labels=labels,
+            target=args.target_fpr,
+            seed=args.seed,
+            context=not args.no_context,
         )
         calibration.save(args.output)
     except (ModelError, CalibrationError, ValueError, OSError) as exc:
@@ -452,7 +469,14 @@ def _calibrate(args: argparse.Namespace) -> int:
         f"headcheck: calibrated on {calibration.corpus_size} pairs ({calibration.mode}); "
         f"thresholds {calibration.short_threshold:.3f} (headlines of 5 words or fewer) and "
         f"{calibration.long_threshold:.3f}; estimated mismatch rate "
-        f"{calibration.estimated_mismatch_rate:.1%}; wrote {args.output}",
+        f"{calibration.estimated_mismatch_rate:.1%}; "
+        + (
+            "no context decision; "
+            if calibration.context is None
+            else f"context decision thresholds {calibration.context.short_threshold:.3f} and "
+            f"{calibration.context.long_threshold:.3f}; "
+        )
+        + f"wrote {args.output}",
         file=sys.stderr,
     )
     return EXIT_OK

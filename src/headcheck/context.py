@@ -5,10 +5,11 @@ A pair read alone can only say how similar its headline and body are; a near-top
 (a "related stories" link, a sidebar widget) is similar to the body too. Read against the
 corpus it came with, it is not: its own story's body is usually in the same crawl, and fits
 it better. This is cross-domain similarity local scaling (Conneau et al., 2018, "Word
-translation without parallel data") put to work on headlines and bodies, plus two features
-that ask whether the headline's best bodies are copies of this body's story.
+translation without parallel data") put to work on headlines and bodies, plus features
+that ask whether the headline's best bodies are copies of this body's story, and whether the
+same headline or body sits in other pairs of the corpus that fit better.
 
-All four use the headline and lead vectors only (one embedding each per text), over an
+All use the headline and lead vectors only (one embedding each per text), over an
 index of the distinct headlines and leads of the pairs checked together (a *block*):
 
 * ``headline_gap``: the pair's lead cosine minus the mean of the headline's NEIGHBOURS best
@@ -16,8 +17,13 @@ index of the distinct headlines and leads of the pairs checked together (a *bloc
   other bodies fit it better).
 * ``body_gap``: the same from the body's side, over the index's headlines.
 * ``story_body``: the highest cosine between this body's lead and the leads of the
-  headline's best bodies (1 when one of them is this body; low when they are another story).
-* ``story_headline``: the highest cosine between this headline and the body's best headlines.
+  headline's best bodies (1 when one of them is this body; low when they are another story,
+  the headline's own).
+* ``story_headline``: the same between this headline and the body's best headlines.
+* ``headline_repeat``: where the same headline sits on other bodies of the corpus (a
+  "related stories" headline is also its own article's), the pair's cosine minus the best
+  of theirs; 0 when it sits on no other body.
+* ``body_repeat``: the same for a body under other headlines.
 
 A block holding fewer than MIN_BODIES distinct bodies is too small to be a corpus; its pairs
 are decided without these features.
@@ -29,6 +35,7 @@ body in the same block (a feed summary or teaser scraped next to the whole artic
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -37,6 +44,8 @@ CONTEXT_FEATURE_NAMES: tuple[str, ...] = (
     "body_gap",
     "story_body",
     "story_headline",
+    "headline_repeat",
+    "body_repeat",
 )
 #: Best matches averaged for a gap, and searched for a story copy.
 NEIGHBOURS = 3
@@ -51,49 +60,132 @@ TRUNCATED_MIN_CHARS = 40
 TRUNCATED_RATIO = 3
 
 
-def _top(similarity: np.ndarray, k: int) -> np.ndarray:
-    """Column indices of the k largest values of each row (unordered)."""
-    if k >= similarity.shape[1]:
-        return np.broadcast_to(
-            np.arange(similarity.shape[1]), (len(similarity), similarity.shape[1])
-        )
-    return np.argpartition(-similarity, k - 1, axis=1)[:, :k]
-
-
 def _side(
-    queries: np.ndarray, partners: np.ndarray, index: np.ndarray, own: np.ndarray, k: int
+    queries: np.ndarray, partners: np.ndarray, own: np.ndarray, index: np.ndarray, k: int
 ) -> tuple[np.ndarray, np.ndarray]:
-    """(gap, story) for pairs seen from one side: ``queries`` searched in ``index``, their
-    best matches compared with the pair's ``partners`` (vectors of the other side's kind)."""
+    """(gap, story) for pairs seen from one side: each query (a headline, or a lead) is
+    searched in ``index`` (leads, or headlines); the gap is its own cosine minus the mean of
+    its k best, and the story is the highest cosine between its partner and those k."""
     gap = np.empty(len(queries))
     story = np.empty(len(queries))
+    take = max(1, min(k, index.shape[0]))
     for start in range(0, len(queries), _CHUNK):
-        block = slice(start, start + _CHUNK)
-        similarity = queries[block] @ index.T
-        top = _top(similarity, k)
-        best = np.take_along_axis(similarity, top, axis=1)
-        gap[block] = own[block] - best.mean(axis=1)
-        story[block] = np.einsum("nkd,nd->nk", index[top], partners[block]).max(axis=1)
+        rows = slice(start, start + _CHUNK)
+        similarity = queries[rows] @ index.T
+        top = np.argpartition(-similarity, take - 1, axis=1)[:, :take]
+        gap[rows] = own[rows] - np.take_along_axis(similarity, top, axis=1).mean(axis=1)
+        story[rows] = np.einsum("nkd,nd->nk", index[top], partners[rows]).max(axis=1)
     return gap, story
 
 
-def context_features(
-    headlines: np.ndarray,
-    leads: np.ndarray,
-    index_headlines: np.ndarray,
-    index_leads: np.ndarray,
-    *,
-    neighbours: int = NEIGHBOURS,
+@dataclass(frozen=True)
+class CorpusIndex:
+    """The distinct headlines and leads of a corpus, with their vectors."""
+
+    headline_rows: dict[str, int]
+    headlines: np.ndarray
+    lead_rows: dict[str, int]
+    leads: np.ndarray
+    #: For each headline row, the lead rows it sits on in the corpus; and the other way.
+    bodies_of: dict[int, set[int]]
+    headlines_of: dict[int, set[int]]
+
+    @classmethod
+    def of(
+        cls,
+        headlines: Sequence[str],
+        headline_vectors: np.ndarray,
+        leads: Sequence[str],
+        lead_vectors: np.ndarray,
+    ) -> CorpusIndex:
+        headline_rows, headline_at = _distinct(headlines)
+        lead_rows, lead_at = _distinct(leads)
+        bodies_of: dict[int, set[int]] = {}
+        headlines_of: dict[int, set[int]] = {}
+        for headline, lead in zip(headlines, leads, strict=True):
+            h, b = headline_rows[headline], lead_rows[lead]
+            bodies_of.setdefault(h, set()).add(b)
+            headlines_of.setdefault(b, set()).add(h)
+        return cls(
+            headline_rows,
+            headline_vectors[headline_at],
+            lead_rows,
+            lead_vectors[lead_at],
+            bodies_of,
+            headlines_of,
+        )
+
+    @property
+    def bodies(self) -> int:
+        return len(self.lead_rows)
+
+    def features(
+        self,
+        headlines: Sequence[str],
+        headline_vectors: np.ndarray,
+        leads: Sequence[str],
+        lead_vectors: np.ndarray,
+        *,
+        neighbours: int = NEIGHBOURS,
+    ) -> np.ndarray:
+        """Rows of CONTEXT_FEATURE_NAMES for pairs with these texts and (normalised) vectors."""
+        own = np.einsum("nd,nd->n", headline_vectors, lead_vectors).astype(np.float64)
+        headline_ids = np.array([self.headline_rows.get(t, -1) for t in headlines], dtype=int)
+        lead_ids = np.array([self.lead_rows.get(t, -1) for t in leads], dtype=int)
+        headline_gap, story_body = _side(
+            headline_vectors, lead_vectors, own, self.leads, neighbours
+        )
+        body_gap, story_headline = _side(
+            lead_vectors, headline_vectors, own, self.headlines, neighbours
+        )
+        headline_repeat = _repeat_gap(
+            headline_ids, lead_ids, own, self.bodies_of, self.headlines, self.leads
+        )
+        body_repeat = _repeat_gap(
+            lead_ids, headline_ids, own, self.headlines_of, self.leads, self.headlines
+        )
+        return np.column_stack(
+            [headline_gap, body_gap, story_body, story_headline, headline_repeat, body_repeat]
+        )
+
+
+def _repeat_gap(
+    ids: np.ndarray,
+    partner_ids: np.ndarray,
+    own: np.ndarray,
+    partners_of: dict[int, set[int]],
+    vectors: np.ndarray,
+    partner_vectors: np.ndarray,
 ) -> np.ndarray:
-    """Rows of CONTEXT_FEATURE_NAMES for pairs with these (normalised) headline and lead
-    vectors, read against an index of distinct headline and lead vectors."""
-    own = np.einsum("nd,nd->n", headlines, leads).astype(np.float64)
-    k_bodies = max(1, min(neighbours, len(index_leads)))
-    k_headlines = max(1, min(neighbours, len(index_headlines)))
-    headline_gap, story_body = _side(headlines, leads, index_leads, own, k_bodies)
-    # From the body's side the partner of its best headlines is this pair's headline.
-    body_gap, story_headline = _side(leads, headlines, index_headlines, own, k_headlines)
-    return np.column_stack([headline_gap, body_gap, story_body, story_headline])
+    """The pair's cosine minus the best cosine of the same text with another partner it is
+    paired with in the corpus (0 when it has none)."""
+    best: dict[int, list[tuple[float, int]]] = {}
+    gap = np.zeros(len(ids))
+    for row, (i, partner) in enumerate(zip(ids.tolist(), partner_ids.tolist(), strict=True)):
+        others = partners_of.get(i, ())
+        if len(others) < 2 - (partner not in others):
+            continue
+        if i not in best:
+            listed = list(others)
+            cosines = partner_vectors[listed] @ vectors[i]
+            order = np.argsort(-cosines)[:2]
+            best[i] = [(float(cosines[k]), listed[k]) for k in order]
+        for value, other in best[i]:
+            if other != partner:
+                gap[row] = own[row] - value
+                break
+    return gap
+
+
+def _distinct(texts: Sequence[str]) -> tuple[dict[str, int], list[int]]:
+    """Each distinct text's row in the index, and the position of its first occurrence."""
+    rows: dict[str, int] = {}
+    at: list[int] = []
+    for i, text in enumerate(texts):
+        if text not in rows:
+            rows[text] = len(at)
+            at.append(i)
+    return rows, at
 
 
 def _flat(text: str) -> str:
@@ -116,11 +208,3 @@ def cut_copies(texts: Sequence[str]) -> list[bool]:
             any(len(o) >= TRUNCATED_RATIO * len(text) and o.startswith(text) for o in others)
         )
     return out
-
-
-def distinct(texts: Sequence[str], vectors: np.ndarray) -> np.ndarray:
-    """The rows of ``vectors`` for the distinct ``texts`` (first of each): an index."""
-    first: dict[str, int] = {}
-    for i, text in enumerate(texts):
-        first.setdefault(text, i)
-    return vectors[list(first.values())]

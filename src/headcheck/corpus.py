@@ -19,7 +19,7 @@ from headcheck.calibration import (
     fit_self,
 )
 from headcheck.cascade import DEFAULT_TOLERANCE, Cascade, cheap_features, fit_cascade
-from headcheck.context import DEFAULT_BLOCK, MIN_BODIES, NEIGHBOURS, context_features, distinct
+from headcheck.context import DEFAULT_BLOCK, MIN_BODIES, NEIGHBOURS, CorpusIndex
 from headcheck.detector import Detector
 from headcheck.features import FEATURE_NAMES
 from headcheck.result import CheckResult
@@ -178,14 +178,12 @@ def _with_context(
         units = [prepare(h, b) for h, b in chunk]
         headlines, leads = [u.headline for u in units], [u.lead for u in units]
         vectors.append((headlines, detector.embed(headlines), leads, detector.embed(leads)))
-    headlines, headline_vectors, leads, lead_vectors = vectors[0]
-    if len(set(leads)) < MIN_BODIES:
+    index = CorpusIndex.of(*vectors[0])
+    if index.bodies < MIN_BODIES:
         return None
-    index_headlines = distinct(headlines, headline_vectors)
-    index_leads = distinct(leads, lead_vectors)
     return [
-        np.hstack([f, context_features(hv, lv, index_headlines, index_leads)])
-        for (_, f, _), (_, hv, _, lv) in zip(sets, vectors, strict=True)
+        np.hstack([f, index.features(*texts)])
+        for (_, f, _), texts in zip(sets, vectors, strict=True)
     ]
 
 

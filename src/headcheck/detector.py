@@ -15,7 +15,7 @@ import numpy as np
 
 from headcheck.calibration import Calibration, ContextDecision
 from headcheck.cascade import Cascade, cheap_features
-from headcheck.context import MIN_BODIES, context_features, cut_copies, distinct
+from headcheck.context import MIN_BODIES, CorpusIndex, cut_copies
 from headcheck.decision import DEFAULT_THRESHOLD, check_threshold, combine, is_mismatch
 from headcheck.features import pair_features
 from headcheck.model import Backend, Encoder, check_backend, load_encoder, resolve_model
@@ -243,19 +243,17 @@ class Detector:
             results.extend(self._check_batch(block[start : start + self.batch_size], keep=part))
             kept.update((start + i, value) for i, value in part.items())
         keys = sorted(kept)
-        leads = [kept[k][0].lead for k in keys]
-        if len(set(leads)) < MIN_BODIES:
-            return results  # too few bodies to be a corpus: the corpus-free decision stands
-        headlines = [kept[k][0].headline for k in keys]
-        headline_vectors = np.stack([kept[k][1] for k in keys])
-        lead_vectors = np.stack([kept[k][2] for k in keys])
-        extra = context_features(
-            headline_vectors,
-            lead_vectors,
-            distinct(headlines, headline_vectors),
-            distinct(leads, lead_vectors),
-            neighbours=decision.neighbours,
+        texts = (
+            [kept[k][0].headline for k in keys],
+            np.stack([kept[k][1] for k in keys]) if keys else np.zeros((0, 0)),
+            [kept[k][0].lead for k in keys],
+            np.stack([kept[k][2] for k in keys]) if keys else np.zeros((0, 0)),
         )
+        index = CorpusIndex.of(*texts)
+        if index.bodies < MIN_BODIES:
+            return results  # too few bodies to be a corpus: the corpus-free decision stands
+        headlines = texts[0]
+        extra = index.features(*texts, neighbours=decision.neighbours)
         base = np.array([results[k].features for k in keys], dtype=np.float64)
         probabilities = decision.probabilities(np.hstack([base, extra]))
         cut = cut_copies([kept[k][0].text for k in keys])

@@ -115,7 +115,7 @@ def scan_rows(
     waiting: deque[list[Row]] = deque()
 
     def pairs() -> Iterator[list[tuple[Any, Any]]]:
-        while chunk := list(islice(iterator, detector.batch_size)):
+        while chunk := list(islice(iterator, detector.chunk_size)):
             waiting.append(chunk)
             yield [
                 (row.record.get(options.title_field), row.record.get(options.text_field))

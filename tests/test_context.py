@@ -1,0 +1,150 @@
+"""Reading pairs together as a corpus: the context features, cut copies, and block decisions."""
+
+from __future__ import annotations
+
+import csv
+import json
+import random
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from headcheck import Detector
+from headcheck.calibration import (
+    CONTEXT_DECISION_NAMES,
+    Calibration,
+    CalibrationError,
+    ContextDecision,
+)
+from headcheck.context import CONTEXT_FEATURE_NAMES, MIN_BODIES, CorpusIndex, cut_copies
+from headcheck.features import FEATURE_NAMES
+
+FNC1 = Path(__file__).resolve().parents[2] / "shared" / "data" / "fnc1-train"
+REPEAT = CONTEXT_FEATURE_NAMES.index("headline_repeat")
+
+
+def unit(*values: float) -> np.ndarray:
+    row = np.array(values, dtype=np.float64)
+    return row / np.linalg.norm(row)
+
+
+def test_a_headline_that_fits_another_body_better_has_a_negative_gap() -> None:
+    """Two stories: a headline over its own body gains, over the other story's body loses."""
+    sport_h, sport_b = unit(1, 0.1, 0), unit(1, 0, 0.1)
+    vote_h, vote_b = unit(0, 1, 0.1), unit(0.1, 1, 0)
+    headlines = ["sport", "vote", "sport"]
+    leads = ["sport body", "vote body", "vote body"]  # the third pair is a mismatch
+    vectors_h = np.stack([sport_h, vote_h, sport_h])
+    vectors_l = np.stack([sport_b, vote_b, vote_b])
+    index = CorpusIndex.of(headlines, vectors_h, leads, vectors_l)
+    rows = index.features(headlines, vectors_h, leads, vectors_l)
+    assert rows.shape == (3, len(CONTEXT_FEATURE_NAMES))
+    named = dict(zip(CONTEXT_FEATURE_NAMES, rows.T, strict=True))
+    # Two bodies in the index: a gap is its own cosine minus the mean of both.
+    assert named["headline_gap"][0] > 0.3 and named["headline_gap"][2] < -0.3
+    assert named["body_gap"][1] > 0.3 and named["body_gap"][2] < -0.3
+    # The sport headline's best bodies include its own story: the vote body is far from it.
+    assert named["story_body"][0] == pytest.approx(1.0) and named["story_body"][2] > 0.99
+    # The sport headline sits on both bodies: over the vote body it loses to its own.
+    assert named["headline_repeat"][2] < -0.5 and named["headline_repeat"][0] > 0.5
+    # The vote body carries two headlines: its own wins.
+    assert named["body_repeat"][1] > 0.5 and named["body_repeat"][2] < -0.5
+
+
+def test_an_index_of_one_body_gives_neutral_features() -> None:
+    """With nothing else in the corpus there is nothing to compare with: gaps are 0 and the
+    headline's best body is this one."""
+    h, lead = unit(1, 0), unit(1, 0.2)
+    index = CorpusIndex.of(["a"], h[None], ["b"], lead[None])
+    row = index.features(["a"], h[None], ["b"], lead[None])[0]
+    rows = dict(zip(CONTEXT_FEATURE_NAMES, row, strict=True))
+    assert rows == pytest.approx(
+        {name: 1.0 if name.startswith("story") else 0.0 for name in CONTEXT_FEATURE_NAMES}
+    )
+
+
+def test_cut_copies_are_starts_of_much_longer_bodies() -> None:
+    whole = "The council approved the budget on Monday. " + "It funds new lanes. " * 20
+    first = "The council approved the budget on Monday."
+    other = "A different story that is long enough to count as a body of its own."
+    flags = cut_copies([whole, first, other, "Short.", whole])
+    assert flags == [False, True, False, False, False]
+    # A start only twice as short is an edit, not a cut.
+    assert cut_copies([first + " It funds new lanes.", first]) == [False, False]
+
+
+def test_context_decision_is_validated_when_loaded() -> None:
+    """A context section of the wrong width, names or sizes is refused with the reason."""
+    base = Calibration(
+        FEATURE_NAMES, (0.0,) * 8, (1.0,) * 8, (0.0,) * 8, 0.0, 0.5, 0.5, 0.01, "m", "self", 10
+    )
+    width = len(CONTEXT_DECISION_NAMES)
+    context = ContextDecision(
+        CONTEXT_DECISION_NAMES, (0.0,) * width, (1.0,) * width, (0.0,) * width, 0.0, 0.5, 0.5
+    )
+    good = replace(base, context=context)
+    assert Calibration.from_json(good.to_json()) == good
+    for change, message in (
+        (lambda c: c.update(coef=[0.0] * 3), "context coef must be"),
+        (lambda c: c.update(feature_names=list(FEATURE_NAMES)), "context feature_names"),
+        (lambda c: c.update(neighbours=0), "neighbours"),
+        (lambda c: c.update(block=10), "block"),
+    ):
+        data = json.loads(good.to_json())
+        change(data["context"])
+        with pytest.raises(CalibrationError, match=message):
+            Calibration.from_json(json.dumps(data))
+
+
+def _fnc1_sample(bodies: int) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+    """Genuine pairs of ``bodies`` FNC-1 bodies, and each body under a random other one's
+    headline (fixed seed)."""
+    with open(FNC1 / "train_bodies.csv", encoding="utf-8", newline="") as f:
+        text = {row["Body ID"]: row["articleBody"] for row in csv.DictReader(f)}
+    related: dict[str, str] = {}
+    with open(FNC1 / "train_stances.csv", encoding="utf-8", newline="") as f:
+        for row in csv.DictReader(f):
+            if row["Stance"] != "unrelated":
+                related.setdefault(row["Body ID"], row["Headline"])
+    rng = random.Random(5)
+    ids = rng.sample(sorted(related), bodies)
+    genuine = [(related[i], text[i]) for i in ids]
+    shifted = ids[1:] + ids[:1]
+    wrong = [(related[j], text[i]) for i, j in zip(ids, shifted, strict=True)]
+    return genuine, wrong
+
+
+@pytest.mark.skipif(not FNC1.is_dir(), reason=f"FNC-1 data not found at {FNC1}")
+def test_a_block_decides_with_the_corpus_and_a_small_one_without(detector: Detector) -> None:
+    """A hand-made context decision that flags a headline fitting its other body better
+    flags re-paired headlines when their own pairs are in the block; a block of fewer than
+    MIN_BODIES bodies keeps the corpus-free decision (here: never flag)."""
+    genuine, wrong = _fnc1_sample(MIN_BODIES + 20)
+    n, width = len(FEATURE_NAMES), len(CONTEXT_DECISION_NAMES)
+    coef = [0.0] * width
+    coef[n + REPEAT] = -20.0  # probability above 0.5 when headline_repeat < 0
+    context = ContextDecision(
+        CONTEXT_DECISION_NAMES, (0.0,) * width, (1.0,) * width, tuple(coef), 0.0, 0.5, 0.5
+    )
+    never = Calibration(
+        FEATURE_NAMES, (0.0,) * n, (1.0,) * n, (0.0,) * n, -30.0, 0.5, 0.5, 0.01, "m", "self", 1
+    )
+    calibrated = detector.with_calibration(replace(never, context=context))
+    assert calibrated.chunk_size == context.block
+    pairs = genuine + wrong
+    results = list(calibrated.check_many(pairs))
+    flagged = ["low_similarity" in r.reasons for r in results]
+    flagged_wrong, flagged_genuine = (
+        np.mean(flagged[len(genuine) :]),
+        np.mean(flagged[: len(genuine)]),
+    )
+    assert flagged_wrong > 0.9 and flagged_genuine < 0.1
+    small = list(calibrated.check_many(wrong[:20]))
+    assert not any("low_similarity" in r.reasons for r in small)
+    alone = Detector(
+        encoder=detector.encoder, calibration=replace(never, context=context), context=False
+    )
+    assert alone.context is None and alone.chunk_size == alone.batch_size
+    assert not any("low_similarity" in r.reasons for r in alone.check_many(pairs))
