@@ -57,7 +57,7 @@ def main() -> None:
     else:
         calibration = work / "calibration-onnx.json"
         speed.run([headcheck, "calibrate", str(work / "stream.jsonl"), "-o", str(calibration),
-                   "--backend", "onnx", "--max-pairs", "600"])  # fmt: skip
+                   "--backend", "onnx", "--max-pairs", "600", "--no-context"])  # fmt: skip
         options = ["--backend", "onnx", "--calibration", str(calibration), "--workers", "2"]
     figures = {}
     for rows in (args.small, args.rows):

@@ -16,7 +16,8 @@ in one run, on the same machine:
 
 Each run is its own process; its peak memory is the largest summed RSS of it and its worker
 processes, sampled every 50 ms. (b)-(d) are calibrated without labels on a sample of the
-stream itself (`headcheck calibrate --max-pairs`), once per backend; that one-off time is
+stream itself (`headcheck calibrate --max-pairs --no-context`: pairs decided one by one, as a
+pipeline does and as the cascade needs), once per backend; that one-off time is
 reported apart. The four runs are repeated in interleaved rounds (``--repeat``, default 2)
 and each keeps its fastest round (peak memory: its largest). Each round also runs the same
 command on the stream's first 10 rows: its start-up (imports, model, workers), which is taken
@@ -219,7 +220,8 @@ def main() -> None:
     for backend in ("torch", "onnx"):
         path = work / f"calibration-{backend}.json"
         wall, _, _ = run([headcheck, "calibrate", str(source), "-o", str(path), "--backend",
-                          backend, "--max-pairs", str(args.calibration_pairs)])  # fmt: skip
+                          backend, "--max-pairs", str(args.calibration_pairs),
+                          "--no-context"])  # fmt: skip
         cascade = json.loads(path.read_text())["cascade"]
         print(f"calibrate ({backend}, {args.calibration_pairs} pairs, once): {wall:.0f} s; "
               f"cascade decides {cascade['cheap_share']:.0%} of them cheaply, agreeing on "

@@ -148,3 +148,52 @@ def test_a_block_decides_with_the_corpus_and_a_small_one_without(detector: Detec
     )
     assert alone.context is None and alone.chunk_size == alone.batch_size
     assert not any("low_similarity" in r.reasons for r in alone.check_many(pairs))
+
+
+@pytest.mark.skipif(not FNC1.is_dir(), reason=f"FNC-1 data not found at {FNC1}")
+def test_calibrate_fits_a_context_decision_that_scan_uses(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`calibrate` on a crawl of enough bodies writes a context decision; `scan` reads the
+    file as one corpus with it (its verdicts are check_many's over the whole file, which
+    differ from pair-by-pair ones), and `--no-context` gives the corpus-free verdicts."""
+    from headcheck.cli import main
+
+    genuine, wrong = _fnc1_sample(MIN_BODIES + 50)
+    crawl = tmp_path / "crawl.jsonl"
+    with open(crawl, "w", encoding="utf-8") as f:
+        for i, (title, text) in enumerate(genuine + wrong[:10]):
+            f.write(json.dumps({"id": i, "title": title, "text": text}) + "\n")
+    path = tmp_path / "calibration.json"
+    assert main(["calibrate", str(crawl), "-o", str(path), "--backend", "onnx"]) == 0
+    assert "context decision thresholds" in capsys.readouterr().err
+    calibration = Calibration.load(path)
+    assert calibration.context is not None
+    assert calibration.context.feature_names == CONTEXT_DECISION_NAMES
+
+    checked = tmp_path / "wrong.jsonl"
+    with open(checked, "w", encoding="utf-8") as f:
+        for i, (title, text) in enumerate(genuine + wrong):
+            f.write(json.dumps({"id": i, "title": title, "text": text}) + "\n")
+    common = ["--calibration", str(path), "--backend", "onnx", "-q"]
+    outputs = {}
+    for name, extra in (("context", []), ("alone", ["--no-context"])):
+        out = tmp_path / f"{name}.jsonl"
+        assert main(["scan", str(checked), "-o", str(out), *common, *extra]) == 0
+        with open(out, encoding="utf-8") as f:
+            outputs[name] = [json.loads(line) for line in f]
+    detector = Detector(backend="onnx", calibration=calibration)
+    expected = list(detector.check_many(genuine + wrong))
+    got = [r["headline_mismatch_probability"] for r in outputs["context"]]
+    assert got == [
+        None if r.mismatch_probability is None else round(r.mismatch_probability, 4)
+        for r in expected
+    ]
+    alone = [r["headline_mismatch_probability"] for r in outputs["alone"]]
+    assert alone != got
+    # Read as a corpus, the re-paired headlines are caught at least as often.
+    caught = {
+        name: sum(r["is_headline_mismatch"] for r in rows[len(genuine) :])
+        for name, rows in outputs.items()
+    }
+    assert caught["context"] >= caught["alone"]

@@ -8,6 +8,10 @@ keeps the false-flag rate on genuine pairs at the target, correcting for the cra
 faults: their share is estimated from how many crawl pairs look like random re-pairings.
 With labels, the model and thresholds are fitted on the labelled pairs directly.
 
+A second decision, ``context``, is fitted on the same pairs with the features of
+:mod:`headcheck.context` added: it decides pairs that are checked together as a corpus. The
+first decides pairs read alone (single checks, pipeline batches, the cascade).
+
 Stored as JSON (never pickle): coefficients, feature names, thresholds, target, model id,
 versions and corpus size. Loading reads at most MAX_FILE_BYTES, refuses NaN and Infinity,
 validates the file against the JSON Schema shipped beside this module

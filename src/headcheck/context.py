@@ -48,7 +48,7 @@ CONTEXT_FEATURE_NAMES: tuple[str, ...] = (
     "body_repeat",
 )
 #: Best matches averaged for a gap, and searched for a story copy.
-NEIGHBOURS = 3
+NEIGHBOURS = 5
 #: Pairs checked together, and the least distinct bodies that make a block a corpus.
 DEFAULT_BLOCK = 20_000
 MIN_BODIES = 100
