@@ -73,6 +73,12 @@ def run(
         "target": target,
         "estimated_mismatch_rate": calibration.estimated_mismatch_rate,
         "thresholds": [round(calibration.short_threshold, 4), round(calibration.long_threshold, 4)],
+        "context_thresholds": None
+        if calibration.context is None
+        else [
+            round(calibration.context.short_threshold, 4),
+            round(calibration.context.long_threshold, 4),
+        ],
         "seconds": round(time.perf_counter() - started, 1),
         **report,
     }

@@ -15,7 +15,13 @@ row of each kind per body (the texts of the boilerplate pieces are written here)
 
 The first two are genuine (label 0), the rest faults (label 1). It then scores every row with
 the detector and reports recall per fault at 1% false flags on the genuine rows: the rows a
-rule flags count as flagged at any threshold, the rest are ranked by similarity.
+rule flags count as flagged at any threshold, the rest are ranked by similarity (calibrated:
+by the mismatch probability).
+
+Every body is in the set under each kind, so read as one corpus (the calibrated detector's
+context decision, see headcheck.context) a near-topic headline also sits on its own body, and
+a cut body is the start of its own whole copy. `--no-context` calibrates and checks without
+that reading, each row on its own evidence.
 
 Usage: python benchmarks/faults.py [--data DIR] [--bodies N] [--write rows.jsonl]
 """

@@ -75,6 +75,8 @@ class HeadlineFilter(BaseFilter):
                 batch_size=self.batch_size,
                 device=self.device,
                 calibration=self.calibration,
+                # Batches of a few dozen documents are no corpus: decide each on its own.
+                context=False,
             )
         return self._detector
 

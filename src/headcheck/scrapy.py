@@ -232,6 +232,9 @@ class HeadcheckPipeline:
             device=self.config.device,
             calibration=self.config.calibration,
             backend=self.config.backend,
+            # Items arrive a few at a time: each is decided on its own evidence (and the
+            # cascade can run), never with a calibration's corpus decision.
+            context=False,
         )
         detector.encoder  # noqa: B018 - loads the weights now, not on the first item
         self.detector = detector
