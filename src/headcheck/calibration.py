@@ -465,15 +465,8 @@ def fit_self(
     *,
     target: float,
     names: tuple[str, ...] = FEATURE_NAMES,
-    mismatch_rate: float | None = None,
 ) -> Decision:
-    """Fit without labels: the corpus's own pairs against re-paired ones.
-
-    The crawl's own share of mismatches is estimated from how its scores compare with random
-    re-pairings', unless ``mismatch_rate`` gives it: the estimate holds where the crawl's
-    mismatches score like random re-pairings, which is true of features of the pair alone,
-    not of context features (the re-pairings are not in the corpus they are read against).
-    """
+    """Fit without labels: the corpus's own pairs against re-paired ones."""
     if len(crawl) < 50 or len(random_repairs) < 50:
         raise CalibrationError(
             f"too few pairs to calibrate on ({len(crawl)} scorable pairs; at least 50 needed)"
@@ -483,7 +476,7 @@ def fit_self(
     draft = _draft(x, y, names)
     p_crawl = draft.probabilities(crawl)
     p_random = draft.probabilities(random_repairs)
-    rate = estimate_mismatch_rate(p_crawl, p_random) if mismatch_rate is None else mismatch_rate
+    rate = estimate_mismatch_rate(p_crawl, p_random)
     short_cut, long_cut = _bucket_thresholds(
         p_crawl, crawl_headline_words, lambda s: threshold_for_rate(s, p_random, rate, target)
     )

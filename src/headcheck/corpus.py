@@ -142,12 +142,10 @@ def calibrate(
             )
     words = _headline_words(features)
 
-    def fit(rows: list[np.ndarray], names: tuple[str, ...], rate: float | None = None) -> Any:
+    def fit(rows: list[np.ndarray], names: tuple[str, ...]) -> Any:
         if y is not None:
             return fit_labelled(rows[0], y, words, target=target, names=names)
-        return fit_self(
-            rows[0], words, rows[1], rows[2], target=target, names=names, mismatch_rate=rate
-        )
+        return fit_self(rows[0], words, rows[1], rows[2], target=target, names=names)
 
     calibration = Calibration.of(
         fit([f for _, f, _ in sets], FEATURE_NAMES),
@@ -162,8 +160,7 @@ def calibrate(
         rows = _with_context(sets, plain)
         if rows is not None:
             decision = ContextDecision(
-                # The crawl's share of mismatches as the corpus-free decision estimated it.
-                **fit(rows, CONTEXT_DECISION_NAMES, calibration.estimated_mismatch_rate).fields(),
+                **fit(rows, CONTEXT_DECISION_NAMES).fields(),
                 neighbours=NEIGHBOURS,
                 block=DEFAULT_BLOCK,
             )
