@@ -201,9 +201,8 @@ def cut_copies(texts: Sequence[str]) -> list[bool]:
             longest.setdefault(text[:TRUNCATED_MIN_CHARS], []).append(text)
     out = []
     for text in flat:
-        others = (
-            longest.get(text[:TRUNCATED_MIN_CHARS], ()) if len(text) >= TRUNCATED_MIN_CHARS else ()
-        )
+        # Keys are exactly TRUNCATED_MIN_CHARS long: a shorter text finds none.
+        others = longest.get(text[:TRUNCATED_MIN_CHARS], ())
         out.append(
             any(len(o) >= TRUNCATED_RATIO * len(text) and o.startswith(text) for o in others)
         )

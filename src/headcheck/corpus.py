@@ -23,7 +23,7 @@ from headcheck.context import DEFAULT_BLOCK, MIN_BODIES, NEIGHBOURS, CorpusIndex
 from headcheck.detector import Detector
 from headcheck.features import FEATURE_NAMES
 from headcheck.result import CheckResult
-from headcheck.text import prepare
+from headcheck.text import Prepared, prepare
 
 #: Neighbours a hard re-pairing is drawn from, and the cosine above which a neighbour is
 #: taken for a copy of the same story (and skipped).
@@ -155,9 +155,11 @@ def calibrate(
         size=len(features),
         versions=_versions(),
     )
+    # Cleaned once for both the context features and the cascade's cheap features.
+    units = [[prepare(h, b) for h, b in chunk] for chunk, _, _ in sets]
     decision = None
     if context:
-        rows = _with_context(sets, plain)
+        rows = _with_context(sets, units, plain)
         if rows is not None:
             decision = ContextDecision(
                 **fit(rows, CONTEXT_DECISION_NAMES).fields(),
@@ -165,18 +167,19 @@ def calibrate(
                 block=DEFAULT_BLOCK,
             )
     calibration = replace(calibration, backend=detector.backend, context=decision)
-    return replace(calibration, cascade=_fit_cascade(calibration, sets, plain, tolerance))
+    return replace(calibration, cascade=_fit_cascade(calibration, sets, units, plain, tolerance))
 
 
 def _with_context(
-    sets: list[tuple[list[tuple[str, str]], np.ndarray, list[Any]]], detector: Detector
+    sets: list[tuple[list[tuple[str, str]], np.ndarray, list[Any]]],
+    units: list[list[Prepared]],
+    detector: Detector,
 ) -> list[np.ndarray] | None:
     """Each set's feature rows with the context features appended, every set read against
     the corpus (the first set); None when the corpus has too few distinct bodies."""
     vectors = []
-    for chunk, _, _ in sets:
-        units = [prepare(h, b) for h, b in chunk]
-        headlines, leads = [u.headline for u in units], [u.lead for u in units]
+    for chunk in units:
+        headlines, leads = [u.headline for u in chunk], [u.lead for u in chunk]
         vectors.append((headlines, detector.embed(headlines), leads, detector.embed(leads)))
     index = CorpusIndex.of(*vectors[0])
     if index.bodies < MIN_BODIES:
@@ -190,15 +193,15 @@ def _with_context(
 def _fit_cascade(
     calibration: Calibration,
     sets: list[tuple[list[tuple[str, str]], np.ndarray, list[Any]]],
+    units: list[list[Prepared]],
     detector: Detector,
     tolerance: float,
 ) -> Cascade:
     """The cheap stage, fitted to predict the calibrated decision on every pair scored."""
-    all_pairs = [pair for chunk, _, _ in sets for pair in chunk]
     features = np.vstack([f for _, f, _ in sets])
     similarity = np.array([s for _, _, sims in sets for s in sims], dtype=np.float64)
     margin = calibration.margins(calibration.probabilities(features), _headline_words(features))
-    cheap, _ = cheap_features([prepare(h, b) for h, b in all_pairs], detector.static)
+    cheap, _ = cheap_features([u for chunk in units for u in chunk], detector.static)
     return fit_cascade(cheap, margin, similarity, tolerance=tolerance)
 
 
