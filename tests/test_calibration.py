@@ -52,6 +52,35 @@ def test_threshold_meets_the_target_on_a_contaminated_crawl() -> None:
     assert 0.005 <= (genuine >= cut).mean() <= 0.02
 
 
+def test_mismatch_share_is_not_biased_low_by_noise() -> None:
+    """Choosing the cut-off and reading the ratio on the same pairs picks the luckiest cut and
+    reads about 0.187 here; held-out halves read the true 0.2."""
+    rng = np.random.default_rng(6)
+    estimates = []
+    for _ in range(20):
+        crawl = np.concatenate([rng.normal(0, 1, 1_600), rng.normal(4, 1, 400)])
+        estimates.append(estimate_mismatch_rate(crawl, rng.normal(4, 1, 2_000)))
+    assert np.mean(estimates) == pytest.approx(0.2, abs=0.006)
+
+
+def test_rule_flags_take_their_share_of_the_budget() -> None:
+    """Genuine pairs a rule flags count against the target: with 0.6% of them ruled, the
+    model flags about 0.4% more, and rules and model together about 1%."""
+    genuine, mismatched = synthetic(20_000, 0.0), synthetic(2_000, 3.0)
+    x = np.vstack([genuine, mismatched])
+    y = np.concatenate([np.zeros(20_000), np.ones(2_000)])
+    words = np.full(len(y), 8)
+    ruled = np.zeros(len(y), dtype=bool)
+    ruled[RNG.choice(20_000, 120, replace=False)] = True
+    plain = fit_labelled(x, y, words, target=0.01)
+    budgeted = fit_labelled(x, y, words, target=0.01, flagged=ruled)
+    p = budgeted.probabilities(genuine)
+    by_model = p >= budgeted.long_threshold
+    assert budgeted.long_threshold > plain.long_threshold
+    assert (by_model | ruled[:20_000]).mean() == pytest.approx(0.01, abs=0.001)
+    assert by_model[~ruled[:20_000]].mean() == pytest.approx(0.004, abs=0.001)
+
+
 def test_threshold_is_above_every_score_when_the_target_allows_no_flag() -> None:
     """Too few pairs for the target: nothing genuine is flagged, higher scores still are."""
     scores = np.array([0.1, 0.2, 0.3])
@@ -124,3 +153,26 @@ def test_non_json_calibration_is_rejected(tmp_path: Path) -> None:
     path.write_bytes(b"(dp0\nVformat\np1\nVheadcheck-calibration\np2\ns.")
     with pytest.raises(CalibrationError, match="not JSON"):
         Calibration.load(path)
+
+
+def test_evaluate_ranks_rule_flags_first_and_also_reports_the_model_alone() -> None:
+    """A genuine pair that a rule flags outranks every mismatch in ``roc_auc``, which counts
+    it against the ranking; ``roc_auc_model`` ranks by the model's score only."""
+    from headcheck.corpus import evaluate
+    from headcheck.result import CheckResult
+
+    def result(similarity: float, *reasons: str) -> CheckResult:
+        return CheckResult(similarity=similarity, reasons=reasons)
+
+    results = [
+        result(0.9, "truncated_text"),  # genuine, flagged by a rule
+        result(0.8),
+        result(0.7),
+        result(0.1, "low_similarity"),
+        result(0.05, "low_similarity"),
+    ]
+    labels = [0, 0, 0, 1, 1]
+    report = evaluate(results, labels, ["a headline"] * 5)
+    assert report["roc_auc_model"] == 1.0
+    assert report["roc_auc"] == pytest.approx(2 / 3, abs=1e-4)
+    assert report["false_flag_rate"] == pytest.approx(1 / 3, abs=1e-4)

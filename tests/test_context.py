@@ -156,7 +156,8 @@ def test_calibrate_fits_a_context_decision_that_scan_uses(
 ) -> None:
     """`calibrate` on a crawl of enough bodies writes a context decision; `scan` reads the
     file as one corpus with it (its verdicts are check_many's over the whole file, which
-    differ from pair-by-pair ones), and `--no-context` gives the corpus-free verdicts."""
+    differ from pair-by-pair ones), and `--no-context` gives the corpus-free verdicts; both
+    decisions' thresholds use the mismatch share the context decision estimates."""
     from headcheck.cli import main
 
     genuine, wrong = _fnc1_sample(MIN_BODIES + 50)
@@ -170,6 +171,8 @@ def test_calibrate_fits_a_context_decision_that_scan_uses(
     calibration = Calibration.load(path)
     assert calibration.context is not None
     assert calibration.context.feature_names == CONTEXT_DECISION_NAMES
+    # One crawl, one mismatch share: the corpus-free thresholds use the context estimate.
+    assert calibration.estimated_mismatch_rate == calibration.context.estimated_mismatch_rate
 
     checked = tmp_path / "wrong.jsonl"
     with open(checked, "w", encoding="utf-8") as f:

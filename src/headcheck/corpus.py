@@ -263,6 +263,26 @@ def mismatch_scores(results: list[CheckResult]) -> np.ndarray:
     return np.where(ruled, top, base)
 
 
+def _model_auc(results: list[CheckResult], y: np.ndarray) -> float | None:
+    """ROC-AUC of the model's score alone (the calibrated probability, or minus the
+    similarity) over the scored pairs: rule flags neither help nor cost here, where
+    ``roc_auc`` ranks them first."""
+    from sklearn.metrics import roc_auc_score
+
+    scored = np.array([r.similarity is not None for r in results], dtype=bool)
+    if not scored.any() or not 0 < y[scored].sum() < scored.sum():
+        return None
+    model = np.array(
+        [
+            r.mismatch_probability if r.mismatch_probability is not None else -r.similarity
+            for r in results
+            if r.similarity is not None
+        ],
+        dtype=np.float64,
+    )
+    return round(float(roc_auc_score(y[scored], model)), 4)
+
+
 def recall_at(scores: np.ndarray, labels: np.ndarray, rate: float) -> float:
     """Recall when the cut-off flags ``rate`` of the genuine pairs (ties broken against us)."""
     genuine = np.sort(scores[labels == 0])[::-1]
@@ -285,6 +305,7 @@ def evaluate(
         "pairs": len(y),
         "mismatches": int(y.sum()),
         "roc_auc": round(float(roc_auc_score(y, scores)), 4) if 0 < y.sum() < len(y) else None,
+        "roc_auc_model": _model_auc(results, y),
         "average_precision": round(float(average_precision_score(y, scores)), 4)
         if y.sum()
         else None,
