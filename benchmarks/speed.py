@@ -13,13 +13,17 @@ in one run, on the same machine:
   (c) cascade    `headcheck scan --calibration --backend onnx --workers 2`: the cheap stage
                  decides the clear pairs, the int8 ONNX model the rest
   (d) onnx       as (c) with --no-cascade: the cascade's agreement is measured against it
+  (e) context    `headcheck scan --calibration --backend onnx` with a calibration that holds a
+                 context decision (the default of `calibrate`): the stream is read as one
+                 corpus, every pair scored by the model (the cascade does not apply)
 
 Each run is its own process; its peak memory is the largest summed RSS of it and its worker
 processes, sampled every 50 ms. (b)-(d) are calibrated without labels on a sample of the
 stream itself (`headcheck calibrate --max-pairs --no-context`: pairs decided one by one, as a
-pipeline does and as the cascade needs), once per backend; that one-off time is
-reported apart. The four runs are repeated in interleaved rounds (``--repeat``, default 2)
-and each keeps its fastest round (peak memory: its largest). Each round also runs the same
+pipeline does and as the cascade needs), once per backend, and (e) on the same sample with
+its context decision; that one-off time is reported apart. The five runs are repeated in
+interleaved rounds (``--repeat``, default 2) and each keeps its fastest round (peak memory:
+its largest). Each round also runs the same
 command on the stream's first 10 rows: its start-up (imports, model, workers), which is taken
 out of the "steady" speed, what a crawl of millions of articles sees. Recall is at 1% false flags on
 the genuine rows, rule-flagged rows counting as flagged at any cut-off. Speed is printed as
@@ -227,13 +231,18 @@ def main() -> None:
               f"cascade decides {cascade['cheap_share']:.0%} of them cheaply, agreeing on "
               f"{cascade['agreement']:.2%}")  # fmt: skip
         calibrations[backend] = path
+    path = work / "calibration-onnx-context.json"
+    wall, _, _ = run([headcheck, "calibrate", str(source), "-o", str(path), "--backend", "onnx",
+                      "--max-pairs", str(args.calibration_pairs)])  # fmt: skip
+    print(f"calibrate (onnx with context, {args.calibration_pairs} pairs, once): {wall:.0f} s")
+    calibrations["context"] = path
 
     ten = work / "ten.jsonl"
     ten.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in stream[:10]))
 
     def commands(source: Path, tag: str) -> dict[str, tuple[list[str], Path]]:
         base = [headcheck, "scan", str(source), "--id-field", "id", "--no-progress"]
-        out = {k: work / f"{k}{tag}.jsonl" for k in "bcd"}
+        out = {k: work / f"{k}{tag}.jsonl" for k in "bcde"}
         return {
             "(a) plain sentence-transformers": (
                 [sys.executable, __file__, "--plain", str(source), str(work / f"a{tag}.json")],
@@ -251,12 +260,16 @@ def main() -> None:
                 [*base, "-o", str(out["d"]), "--calibration", str(calibrations["onnx"]),
                  "--backend", "onnx", "--workers", "2", "--no-cascade"], out["d"],
             ),
+            "(e) headcheck onnx, context": (
+                [*base, "-o", str(out["e"]), "--calibration", str(calibrations["context"]),
+                 "--backend", "onnx"], out["e"],
+            ),
         }  # fmt: skip
 
     runs, starts = commands(source, ""), commands(ten, "-ten")
     figures: dict[str, Any] = {"rows": len(stream), "faults": int(labels.sum()), "runs": {}}
     flagged: dict[str, np.ndarray] = {}
-    # Rounds of all four runs, interleaved, so that a burst of load on a shared machine hits
+    # Rounds of all five runs, interleaved, so that a burst of load on a shared machine hits
     # every configuration alike; each run keeps its fastest round. Each round also times the
     # same command on 10 rows: its start-up (imports, model, workers), taken out of the
     # steady-state speed that a crawl of millions would see.

@@ -244,10 +244,10 @@ def _fit_cascade(
 LENGTH_BUCKETS = ((0, 5, "1-5"), (6, 10, "6-10"), (11, 10_000, "11+"))
 
 
-def mismatch_scores(results: list[CheckResult]) -> np.ndarray:
-    """One score per result, higher = more likely a mismatch: the calibrated probability, or
-    minus the similarity; rule-flagged and unscored pairs rank above every scored one."""
-    base = np.array(
+def _model_scores(results: list[CheckResult]) -> np.ndarray:
+    """The model's score per result, higher = more likely a mismatch: the calibrated
+    probability, or minus the similarity; NaN for a pair that was not scored."""
+    return np.array(
         [
             (r.mismatch_probability if r.mismatch_probability is not None else -r.similarity)
             if r.similarity is not None
@@ -256,6 +256,12 @@ def mismatch_scores(results: list[CheckResult]) -> np.ndarray:
         ],
         dtype=np.float64,
     )
+
+
+def mismatch_scores(results: list[CheckResult]) -> np.ndarray:
+    """One score per result, higher = more likely a mismatch: the model's score, with
+    rule-flagged and unscored pairs ranked above every scored one."""
+    base = _model_scores(results)
     top = np.nanmax(base) + 1.0 if np.isfinite(base).any() else 1.0
     ruled = np.array(
         [bool(set(r.reasons) - {"low_similarity"}) or r.similarity is None for r in results]
@@ -264,23 +270,15 @@ def mismatch_scores(results: list[CheckResult]) -> np.ndarray:
 
 
 def _model_auc(results: list[CheckResult], y: np.ndarray) -> float | None:
-    """ROC-AUC of the model's score alone (the calibrated probability, or minus the
-    similarity) over the scored pairs: rule flags neither help nor cost here, where
-    ``roc_auc`` ranks them first."""
+    """ROC-AUC of the model's score alone over the scored pairs: rule flags neither help nor
+    cost here, where ``roc_auc`` ranks them first."""
     from sklearn.metrics import roc_auc_score
 
-    scored = np.array([r.similarity is not None for r in results], dtype=bool)
-    if not scored.any() or not 0 < y[scored].sum() < scored.sum():
+    model = _model_scores(results)
+    scored = np.isfinite(model)
+    if not 0 < y[scored].sum() < scored.sum():
         return None
-    model = np.array(
-        [
-            r.mismatch_probability if r.mismatch_probability is not None else -r.similarity
-            for r in results
-            if r.similarity is not None
-        ],
-        dtype=np.float64,
-    )
-    return round(float(roc_auc_score(y[scored], model)), 4)
+    return round(float(roc_auc_score(y[scored], model[scored])), 4)
 
 
 def recall_at(scores: np.ndarray, labels: np.ndarray, rate: float) -> float:
