@@ -157,7 +157,8 @@ def test_calibrate_fits_a_context_decision_that_scan_uses(
     """`calibrate` on a crawl of enough bodies writes a context decision; `scan` reads the
     file as one corpus with it (its verdicts are check_many's over the whole file, which
     differ from pair-by-pair ones), and `--no-context` gives the corpus-free verdicts; both
-    decisions' thresholds use the mismatch share the context decision estimates."""
+    decisions' thresholds use the mismatch share the context decision estimates, whether or
+    not `calibrate --no-context` keeps it."""
     from headcheck.cli import main
 
     genuine, wrong = _fnc1_sample(MIN_BODIES + 50)
@@ -171,8 +172,16 @@ def test_calibrate_fits_a_context_decision_that_scan_uses(
     calibration = Calibration.load(path)
     assert calibration.context is not None
     assert calibration.context.feature_names == CONTEXT_DECISION_NAMES
-    # One crawl, one mismatch share: the corpus-free thresholds use the context estimate.
+    # One crawl, one mismatch share: the corpus-free thresholds use the context estimate,
+    # also when the context decision is not kept.
     assert calibration.estimated_mismatch_rate == calibration.context.estimated_mismatch_rate
+    plain_path = tmp_path / "plain.json"
+    assert main(["calibrate", str(crawl), "-o", str(plain_path), "--backend", "onnx",
+                 "--no-context"]) == 0  # fmt: skip
+    plain = Calibration.load(plain_path)
+    assert plain.context is None
+    assert plain.estimated_mismatch_rate == calibration.estimated_mismatch_rate
+    assert plain.long_threshold == calibration.long_threshold
 
     checked = tmp_path / "wrong.jsonl"
     with open(checked, "w", encoding="utf-8") as f:

@@ -309,9 +309,10 @@ def _corpus_arguments(parser: argparse.ArgumentParser, formats: Sequence[str]) -
     parser.add_argument(
         "--no-context",
         action="store_true",
-        help="do not read the pairs together as a corpus: calibrate fits no context decision, "
-        "and the other commands decide each pair on its own evidence (faster; what a "
-        "calibration without one, a crawl's pipeline and the cascade do)",
+        help="do not read the pairs together as a corpus: calibrate keeps no context decision "
+        "(it still reads the crawl as one to estimate its share of mismatches), and the other "
+        "commands decide each pair on its own evidence (faster; what a calibration without "
+        "one, a crawl's pipeline and the cascade do)",
     )
 
 

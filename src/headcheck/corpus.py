@@ -122,7 +122,8 @@ def calibrate(
     The cascade's cheap stage is fitted on the same pairs (see :mod:`headcheck.cascade`),
     allowing ``tolerance`` disagreements with the full decision among the pairs it decides.
     With ``context`` (and at least MIN_BODIES distinct bodies), a second decision is fitted
-    on the same pairs read against the corpus (see :mod:`headcheck.context`).
+    on the same pairs read against the corpus (see :mod:`headcheck.context`) and kept;
+    without labels it is fitted either way, for its estimate of the crawl's mismatch share.
     """
     if not 0.0 < target < 0.5:
         raise ValueError(f"target false-flag rate must be in (0, 0.5), got {target!r}")
@@ -173,7 +174,11 @@ def calibrate(
     # Cleaned once for both the context features and the cascade's cheap features.
     units = [[prepare(h, b) for h, b in chunk] for chunk, _, _ in sets]
     decision = None
-    if context:
+    # Without labels the context decision is fitted even when it is not kept: the crawl's
+    # mismatch share is the crawl's, whichever decision reads it, and the context decision
+    # separates it better, so both decisions' thresholds use its estimate (FNC-1 with 10%
+    # unrelated: 21.8% against 21.4% true, where the corpus-free decision reads 23.0%).
+    if context or y is None:
         rows = _with_context(sets, units, plain)
         if rows is not None:
             # Read as a corpus, a body that starts a much longer one is flagged as cut too.
@@ -188,9 +193,6 @@ def calibrate(
                 neighbours=NEIGHBOURS,
                 block=DEFAULT_BLOCK,
             )
-    # The crawl's mismatch share is the crawl's, whichever decision reads it: the context
-    # decision separates better, so its estimate is the closer one (FNC-1, 10% unrelated:
-    # 21.8% against 21.4% true, where the corpus-free decision reads 23.0%).
     rate = None if decision is None or y is not None else decision.estimated_mismatch_rate
     calibration = Calibration.of(
         fit([f for _, f, _ in sets], flags, FEATURE_NAMES, rate),
@@ -200,7 +202,9 @@ def calibrate(
         size=len(features),
         versions=_versions(),
     )
-    calibration = replace(calibration, backend=detector.backend, context=decision)
+    calibration = replace(
+        calibration, backend=detector.backend, context=decision if context else None
+    )
     return replace(calibration, cascade=_fit_cascade(calibration, sets, units, plain, tolerance))
 
 
