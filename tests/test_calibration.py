@@ -12,6 +12,7 @@ import pytest
 from headcheck.calibration import (
     Calibration,
     CalibrationError,
+    Decision,
     estimate_mismatch_rate,
     fit_labelled,
     fit_self,
@@ -153,6 +154,36 @@ def test_non_json_calibration_is_rejected(tmp_path: Path) -> None:
     path.write_bytes(b"(dp0\nVformat\np1\nVheadcheck-calibration\np2\ns.")
     with pytest.raises(CalibrationError, match="not JSON"):
         Calibration.load(path)
+
+
+def test_crawl_rule_flags_take_at_most_half_the_target() -> None:
+    """Without labels, the crawl's rule flags (genuine pairs, or the crawl's own boilerplate
+    faults: nothing tells which) take their share of the target, at most half of it; a crawl
+    where a rule flags 5% still gets a model decision that catches its mismatches."""
+    rng = np.random.default_rng(11)
+
+    def rows(n: int, shift: float) -> np.ndarray:
+        out = rng.normal(size=(n, F))
+        out[:, :3] -= shift
+        return out
+
+    genuine, mismatched = rows(4_000, 0.0), rows(200, 3.0)
+    crawl = np.vstack([genuine, mismatched])
+    words = np.full(len(crawl), 8)
+    random_repairs, hard = rows(4_000, 3.0), rows(400, 2.0)
+
+    def fit(flagged: np.ndarray | None) -> Decision:
+        return fit_self(crawl, words, random_repairs, hard, target=0.01, crawl_flagged=flagged)
+
+    few = np.zeros(len(crawl), dtype=bool)
+    few[:12] = True  # 0.3% of the crawl: genuine pairs a rule flags
+    many = np.zeros(len(crawl), dtype=bool)
+    many[4_000:] = True  # every mismatch is rule-flagged too: 4.8% of the crawl
+    free, budgeted, capped = fit(None), fit(few), fit(many)
+    assert free.long_threshold < budgeted.long_threshold < capped.long_threshold < 1.0
+    cut = capped.long_threshold
+    assert (capped.probabilities(genuine) >= cut).mean() == pytest.approx(0.005, abs=0.003)
+    assert (capped.probabilities(mismatched) >= cut).mean() > 0.9
 
 
 def test_evaluate_ranks_rule_flags_first_and_also_reports_the_model_alone() -> None:

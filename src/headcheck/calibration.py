@@ -407,14 +407,14 @@ def _draft(x: np.ndarray, y: np.ndarray, names: tuple[str, ...]) -> Decision:
 
 
 def _bucket_thresholds(
-    scores: np.ndarray, headline_words: np.ndarray, choose: Callable[[np.ndarray], float]
+    headline_words: np.ndarray, choose: Callable[[np.ndarray], float]
 ) -> tuple[float, float]:
-    """Thresholds for short and for longer headlines; a bucket with too few pairs gets the
-    threshold chosen on all of them."""
+    """Thresholds for short and for longer headlines, each chosen by ``choose`` on a mask of
+    the pairs in its bucket; a bucket with too few pairs gets the threshold chosen on all."""
     short = headline_words <= SHORT_HEADLINE_WORDS
-    overall = choose(scores)
+    overall = choose(np.ones(len(headline_words), dtype=bool))
     short_cut, long_cut = (
-        choose(scores[bucket]) if bucket.sum() >= MIN_BUCKET_PAIRS else overall
+        choose(bucket) if bucket.sum() >= MIN_BUCKET_PAIRS else overall
         for bucket in (short, ~short)
     )
     return short_cut, long_cut
@@ -488,15 +488,11 @@ def threshold_for_rate(
     return float(cuts[last + 1]) if last + 1 < len(cuts) else float(np.nextafter(cuts[-1], 2.0))
 
 
-#: The score a pair flagged by a rule counts with when thresholds are chosen: above every
-#: probability, so it is flagged at any threshold.
+#: The score a genuine pair that a rule flags counts with when thresholds are chosen on
+#: labels: above every probability, so it is flagged at any threshold.
 _RULED = 2.0
-
-
-def _with_rules(scores: np.ndarray, flagged: np.ndarray | None) -> np.ndarray:
-    """Scores for choosing thresholds: a rule-flagged pair is flagged whatever the threshold,
-    so it takes its share of the false-flag budget first."""
-    return scores if flagged is None else np.where(flagged, _RULED, scores)
+#: Without labels, the most of the target that the crawl's rule flags may take.
+RULE_BUDGET = 0.5
 
 
 def fit_self(
@@ -508,15 +504,17 @@ def fit_self(
     target: float,
     names: tuple[str, ...] = FEATURE_NAMES,
     crawl_flagged: np.ndarray | None = None,
-    random_flagged: np.ndarray | None = None,
     mismatch_rate: float | None = None,
 ) -> Decision:
     """Fit without labels: the corpus's own pairs against re-paired ones.
 
-    ``crawl_flagged`` and ``random_flagged`` mark the pairs a rule flags (boilerplate, a cut
-    body, ...): the thresholds leave room for them, so that the target holds for every flag
-    the detector raises, not only for the model's. ``mismatch_rate``, when given, is the
-    crawl's mismatch share as estimated by a sharper decision on the same crawl.
+    ``crawl_flagged`` marks the crawl pairs a rule flags (boilerplate, a cut body, ...). Some
+    are genuine pairs, whose flags count against the target as the model's do; some are the
+    crawl's own faults, which re-pairings do not model. Without labels they cannot be told
+    apart, so the rule flags take their share of the target, at most RULE_BUDGET of it:
+    enough for the rare rule flags of a clean crawl, while a crawl full of boilerplate
+    still gets a model decision. ``mismatch_rate``, when given, is the crawl's mismatch share
+    as estimated by a sharper decision on the same crawl.
     """
     if len(crawl) < 50 or len(random_repairs) < 50:
         raise CalibrationError(
@@ -528,12 +526,13 @@ def fit_self(
     p_crawl = draft.probabilities(crawl)
     p_random = draft.probabilities(random_repairs)
     rate = estimate_mismatch_rate(p_crawl, p_random) if mismatch_rate is None else mismatch_rate
-    p_random = _with_rules(p_random, random_flagged)
-    short_cut, long_cut = _bucket_thresholds(
-        _with_rules(p_crawl, crawl_flagged),
-        crawl_headline_words,
-        lambda s: min(1.0, threshold_for_rate(s, p_random, rate, target)),
-    )
+    ruled = np.zeros(len(crawl), dtype=bool) if crawl_flagged is None else crawl_flagged
+
+    def choose(rows: np.ndarray) -> float:
+        left = target - min(float(ruled[rows].mean()), RULE_BUDGET * target)
+        return min(1.0, threshold_for_rate(p_crawl[rows], p_random, rate, left))
+
+    short_cut, long_cut = _bucket_thresholds(crawl_headline_words, choose)
     return replace(
         draft,
         short_threshold=short_cut,
@@ -559,11 +558,14 @@ def fit_labelled(
         )
     draft = _draft(features, labels, names)
     genuine = labels == 0
+    scores = draft.probabilities(features)[genuine]
+    if flagged is not None:
+        # The labels say these are genuine: a rule flag on them is a false flag.
+        scores = np.where(flagged[genuine], _RULED, scores)
     none = np.zeros(0)
     short_cut, long_cut = _bucket_thresholds(
-        _with_rules(draft.probabilities(features), flagged)[genuine],
         headline_words[genuine],
-        lambda s: min(1.0, threshold_for_rate(s, none, 0.0, target)),
+        lambda rows: min(1.0, threshold_for_rate(scores[rows], none, 0.0, target)),
     )
     return replace(
         draft,

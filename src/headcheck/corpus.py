@@ -134,8 +134,8 @@ def calibrate(
     scored, features = _features(results)
     good = [(str(pairs[i][0]), str(pairs[i][1])) for i in scored]
     sets = [(good, features, [results[i].similarity for i in scored])]
-    # Pairs a rule flags take their share of the false-flag budget (see fit_self).
-    flags = [np.array([_ruled(results[i]) for i in scored], dtype=bool)]
+    # Pairs a rule flags take their share of the false-flag target (see fit_self).
+    ruled = np.array([_ruled(results[i]) for i in scored], dtype=bool)
     y = None if labels is None else np.array([int(labels[i]) for i in scored])
     if y is None:
         for repaired in repair_pairs(good, plain, np.random.default_rng(seed)):
@@ -148,17 +148,13 @@ def calibrate(
                     [repaired_results[i].similarity for i in kept],
                 )
             )
-            flags.append(np.array([_ruled(repaired_results[i]) for i in kept], dtype=bool))
     words = _headline_words(features)
 
     def fit(
-        rows: list[np.ndarray],
-        flagged: list[np.ndarray],
-        names: tuple[str, ...],
-        rate: float | None = None,
+        rows: list[np.ndarray], flagged: np.ndarray, names: tuple[str, ...], rate: float | None
     ) -> Any:
         if y is not None:
-            return fit_labelled(rows[0], y, words, target=target, names=names, flagged=flagged[0])
+            return fit_labelled(rows[0], y, words, target=target, names=names, flagged=flagged)
         return fit_self(
             rows[0],
             words,
@@ -166,8 +162,7 @@ def calibrate(
             rows[2],
             target=target,
             names=names,
-            crawl_flagged=flagged[0],
-            random_flagged=flagged[1],
+            crawl_flagged=flagged,
             mismatch_rate=rate,
         )
 
@@ -182,20 +177,15 @@ def calibrate(
         rows = _with_context(sets, units, plain)
         if rows is not None:
             # Read as a corpus, a body that starts a much longer one is flagged as cut too.
-            read = units[: len(flags)]
-            cut = iter(cut_copies([u.text for chunk in read for u in chunk]))
-            flagged = [
-                f | np.array([next(cut) for _ in chunk], dtype=bool)
-                for f, chunk in zip(flags, read, strict=True)
-            ]
+            cut = np.array(cut_copies([u.text for u in units[0]]), dtype=bool)
             decision = ContextDecision(
-                **fit(rows, flagged, CONTEXT_DECISION_NAMES).fields(),
+                **fit(rows, ruled | cut, CONTEXT_DECISION_NAMES, None).fields(),
                 neighbours=NEIGHBOURS,
                 block=DEFAULT_BLOCK,
             )
     rate = None if decision is None or y is not None else decision.estimated_mismatch_rate
     calibration = Calibration.of(
-        fit([f for _, f, _ in sets], flags, FEATURE_NAMES, rate),
+        fit([f for _, f, _ in sets], ruled, FEATURE_NAMES, rate),
         target=target,
         model=str(detector.model or "all-MiniLM-L6-v2"),
         mode="self" if y is None else "labelled",
