@@ -156,10 +156,10 @@ def test_non_json_calibration_is_rejected(tmp_path: Path) -> None:
         Calibration.load(path)
 
 
-def test_crawl_rule_flags_take_at_most_three_quarters_of_the_target() -> None:
+def test_crawl_rule_flags_take_at_most_half_the_target() -> None:
     """Without labels, the crawl's rule flags (genuine pairs, or the crawl's own boilerplate
-    faults: nothing tells which) take their share of the target, at most three quarters of it;
-    a crawl where a rule flags 5% still gets a model decision that catches its mismatches."""
+    faults: nothing tells which) take their share of the target, at most half of it; a crawl
+    where a rule flags 5% still gets a model decision that catches its mismatches."""
     rng = np.random.default_rng(11)
 
     def rows(n: int, shift: float) -> np.ndarray:
@@ -182,7 +182,7 @@ def test_crawl_rule_flags_take_at_most_three_quarters_of_the_target() -> None:
     free, budgeted, capped = fit(None), fit(few), fit(many)
     assert free.long_threshold < budgeted.long_threshold < capped.long_threshold < 1.0
     cut = capped.long_threshold
-    assert (capped.probabilities(genuine) >= cut).mean() <= 0.005
+    assert (capped.probabilities(genuine) >= cut).mean() == pytest.approx(0.005, abs=0.003)
     assert (capped.probabilities(mismatched) >= cut).mean() > 0.9
 
 

@@ -491,9 +491,8 @@ def threshold_for_rate(
 #: The score a genuine pair that a rule flags counts with when thresholds are chosen on
 #: labels: above every probability, so it is flagged at any threshold.
 _RULED = 2.0
-#: Without labels, the most of the target that the crawl's rule flags may take: the model
-#: keeps at least a quarter of it.
-RULE_BUDGET = 0.75
+#: Without labels, the most of the target that the crawl's rule flags may take.
+RULE_BUDGET = 0.5
 
 
 def fit_self(
