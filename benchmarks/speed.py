@@ -221,21 +221,20 @@ def main() -> None:
     print(f"stream: {len(stream)} rows, {labels.sum()} faults ({labels.mean():.1%}), {source}")
 
     calibrations = {}
-    for backend in ("torch", "onnx"):
-        path = work / f"calibration-{backend}.json"
+    # (b)-(d) decide pair by pair (the cascade needs it); (e) keeps the context decision.
+    for name, backend, extra in (
+        ("torch", "torch", ["--no-context"]),
+        ("onnx", "onnx", ["--no-context"]),
+        ("context", "onnx", []),
+    ):
+        path = work / f"calibration-{name}.json"
         wall, _, _ = run([headcheck, "calibrate", str(source), "-o", str(path), "--backend",
-                          backend, "--max-pairs", str(args.calibration_pairs),
-                          "--no-context"])  # fmt: skip
+                          backend, "--max-pairs", str(args.calibration_pairs), *extra])  # fmt: skip
         cascade = json.loads(path.read_text())["cascade"]
-        print(f"calibrate ({backend}, {args.calibration_pairs} pairs, once): {wall:.0f} s; "
+        print(f"calibrate ({name}, {args.calibration_pairs} pairs, once): {wall:.0f} s; "
               f"cascade decides {cascade['cheap_share']:.0%} of them cheaply, agreeing on "
               f"{cascade['agreement']:.2%}")  # fmt: skip
-        calibrations[backend] = path
-    path = work / "calibration-onnx-context.json"
-    wall, _, _ = run([headcheck, "calibrate", str(source), "-o", str(path), "--backend", "onnx",
-                      "--max-pairs", str(args.calibration_pairs)])  # fmt: skip
-    print(f"calibrate (onnx with context, {args.calibration_pairs} pairs, once): {wall:.0f} s")
-    calibrations["context"] = path
+        calibrations[name] = path
 
     ten = work / "ten.jsonl"
     ten.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in stream[:10]))

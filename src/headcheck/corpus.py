@@ -257,9 +257,7 @@ def mismatch_scores(results: list[CheckResult]) -> np.ndarray:
     rule-flagged and unscored pairs ranked above every scored one."""
     base = _model_scores(results)
     top = np.nanmax(base) + 1.0 if np.isfinite(base).any() else 1.0
-    ruled = np.array(
-        [bool(set(r.reasons) - {"low_similarity"}) or r.similarity is None for r in results]
-    )
+    ruled = np.array([_ruled(r) or r.similarity is None for r in results])
     return np.where(ruled, top, base)
 
 
