@@ -194,6 +194,14 @@ def test_short_body_ending_in_an_ellipsis_is_a_teaser() -> None:
     assert is_teaser("The council voted on Tuesday to build new cycle lanes along the river [...]")
 
 
+def test_short_story_closing_on_an_interjection_is_not_a_teaser() -> None:
+    """A whole short story may end on "Hm…": the ellipsis does not break off a sentence."""
+    story = "The report was a hoax.\n\nIts quotes came from a satirical site in 2013.\n\n"
+    assert not is_teaser(story + "Hm…")
+    assert not is_teaser(story + "Well...")
+    assert is_teaser(story + "The agency said on Monday that it would...")
+
+
 def test_read_more_line_under_a_short_story_is_not_a_teaser() -> None:
     """A "Read more" link under a short whole story is furniture, set aside before the check."""
     units = prepare("Council approves cycle lanes", "The council voted on Tuesday.\nRead more")

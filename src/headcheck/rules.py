@@ -319,15 +319,26 @@ def is_language_mismatch(headline: str, body: str) -> bool:
 _TEASER_END = re.compile(r"(?:\.\.\.|…|\[\.\.\.\]|\[…\])[\s\])»›]*$")
 #: A body this short that breaks off like a teaser is one.
 TEASER_WORDS = 60
+#: The least words between the last sentence end (or line break) and the ellipsis: a story
+#: breaks off inside a sentence, while a whole story may close on "Hm…" or "Well...".
+TEASER_TAIL_WORDS = 3
+_SENTENCE_BREAK = re.compile(r"[.!?…]\s|\n")
 
 
 def is_teaser(body: str) -> bool:
-    """A short body that breaks off with an ellipsis: the start of a story, not the story.
+    """A short body that breaks off with an ellipsis inside a sentence: the start of a story,
+    not the story.
 
     Check the article text with its furniture set aside: a "Read more" line under a short but
     whole story is page furniture, not a sign that the story was cut.
     """
-    return len(body.split()) < TEASER_WORDS and bool(_TEASER_END.search(body))
+    if len(body.split()) >= TEASER_WORDS:
+        return False
+    end = _TEASER_END.search(body)
+    if end is None:
+        return False
+    tail = _SENTENCE_BREAK.split(body[: end.start()])[-1]
+    return len(tail.split()) >= TEASER_TAIL_WORDS
 
 
 def rule_reasons(units: Prepared) -> list[Reason]:
