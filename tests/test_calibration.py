@@ -82,6 +82,32 @@ def test_rule_flags_take_their_share_of_the_budget() -> None:
     assert by_model[~ruled[:20_000]].mean() == pytest.approx(0.004, abs=0.001)
 
 
+def test_rule_flagged_pairs_do_not_teach_the_labelled_model() -> None:
+    """Rule-flagged pairs are flagged whatever the model says, so a labelled fit learns from
+    the others: mismatches that look genuine but a rule catches (a cookie wall under its own
+    headline) would otherwise pull its weights towards calling genuine-looking pairs faults."""
+    rng = np.random.default_rng(12)
+
+    def rows(n: int, shift: float) -> np.ndarray:
+        out = rng.normal(size=(n, F))
+        out[:, :3] -= shift
+        return out
+
+    genuine, mismatched, walls = rows(2_000, 0.0), rows(600, 3.0), rows(600, 0.0)
+    x = np.vstack([genuine, mismatched, walls])
+    y = np.concatenate([np.zeros(2_000), np.ones(1_200)])
+    words = np.full(len(y), 8)
+    ruled = np.arange(len(y)) >= 2_600
+    taught = fit_labelled(x, y, words, target=0.01)
+    labelled = fit_labelled(x, y, words, target=0.01, flagged=ruled)
+    alone = fit_labelled(x[~ruled], y[~ruled], words[~ruled], target=0.01)
+    assert labelled.coef == pytest.approx(alone.coef)
+    assert not np.allclose(taught.coef, alone.coef, atol=0.05)
+    # Taught by the walls, the model gives every genuine-looking pair a higher probability.
+    fresh = rows(2_000, 0.0)
+    assert taught.probabilities(fresh).mean() > labelled.probabilities(fresh).mean() + 0.05
+
+
 def test_threshold_is_above_every_score_when_the_target_allows_no_flag() -> None:
     """Too few pairs for the target: nothing genuine is flagged, higher scores still are."""
     scores = np.array([0.1, 0.2, 0.3])
