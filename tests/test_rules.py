@@ -200,6 +200,9 @@ def test_short_story_closing_on_an_interjection_is_not_a_teaser() -> None:
     assert not is_teaser(story + "Hm…")
     assert not is_teaser(story + "Well...")
     assert is_teaser(story + "The agency said on Monday that it would...")
+    assert is_teaser(story + "The bill passed on Tuesday, according to U.S. officials...")
+    assert not is_teaser(story + "The end. .....")
+    assert is_teaser("北京市政府周二宣布，将在明年春季之前完成全部老旧小区的改造工作……")
 
 
 def test_read_more_line_under_a_short_story_is_not_a_teaser() -> None:

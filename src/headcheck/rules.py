@@ -319,10 +319,14 @@ def is_language_mismatch(headline: str, body: str) -> bool:
 _TEASER_END = re.compile(r"(?:\.\.\.|…|\[\.\.\.\]|\[…\])[\s\])»›]*$")
 #: A body this short that breaks off like a teaser is one.
 TEASER_WORDS = 60
-#: The least words between the last sentence end (or line break) and the ellipsis: a story
-#: breaks off inside a sentence, while a whole story may close on "Hm…" or "Well...".
-TEASER_TAIL_WORDS = 3
-_SENTENCE_BREAK = re.compile(r"[.!?…]\s|\n")
+#: What a teaser's ellipsis breaks off: at least this many words (or, in a script written
+#: without spaces, characters) since the last sentence end or line break. A whole story may
+#: close on "Hm…" or "Well...".
+TEASER_TAIL_WORDS = 2
+TEASER_TAIL_CHARS = 12
+#: A sentence end: a stop and a space, but not after an initial ("U.S. officials"), or a new
+#: line.
+_SENTENCE_BREAK = re.compile(r"(?<!\b[A-Z])[.!?…]\s|\n")
 
 
 def is_teaser(body: str) -> bool:
@@ -337,8 +341,8 @@ def is_teaser(body: str) -> bool:
     end = _TEASER_END.search(body)
     if end is None:
         return False
-    tail = _SENTENCE_BREAK.split(body[: end.start()])[-1]
-    return len(tail.split()) >= TEASER_TAIL_WORDS
+    tail = _SENTENCE_BREAK.split(body[: end.start()])[-1].strip()
+    return len(tail.split()) >= TEASER_TAIL_WORDS or len(tail) >= TEASER_TAIL_CHARS
 
 
 def rule_reasons(units: Prepared) -> list[Reason]:
