@@ -86,3 +86,10 @@ def test_normalise_fast_path_matches_the_per_character_filter() -> None:
         assert not any(
             unicodedata.category(ch) in ("Cc", "Cf", "Cs") for ch in normalise(text) if ch != "\n"
         )
+
+
+def test_limit_holds_when_normalising_lengthens_the_text() -> None:
+    """NFKC turns "¨" into a space and a combining mark and "ﬃ" into three letters: the cut
+    is made again after it, so a limited body is never longer than the limit."""
+    assert len(normalise("0¨" * 6_000, limit=10_000)) <= 10_000
+    assert len(normalise("ﬃ" * 5_000, limit=10_000)) == 10_000

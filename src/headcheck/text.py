@@ -54,6 +54,9 @@ def normalise(text: str, *, limit: int | None = None) -> str:
     if "&" in text:
         text = html.unescape(text)
     text = unicodedata.normalize("NFKC", text)
+    if limit is not None:
+        # NFKC can lengthen text ("¨" becomes a space and a combining mark, "ﬃ" three letters).
+        text = text[:limit]
     # Drop control and format characters (and lone surrogates) but keep newlines and tabs.
     # Fast path: a line that str.isprintable() passes holds none of them (it also fails on
     # separators other than the space, which NFKC has already turned into spaces).
