@@ -161,7 +161,7 @@ def build(data: Path, *, bodies_limit: int | None = None, seed: int = SEED) -> l
 
     rows: list[dict[str, Any]] = []
 
-    def add(body_id: str, kind: str, title: str, text: str) -> None:
+    def add(body_id: str, kind: str, title: str, text: str, **extra: Any) -> None:
         rows.append(
             {
                 "id": f"{body_id}-{kind}",
@@ -170,6 +170,7 @@ def build(data: Path, *, bodies_limit: int | None = None, seed: int = SEED) -> l
                 "label": int(kind not in GENUINE),
                 "title": title,
                 "text": text,
+                **extra,
             }
         )
 
@@ -187,8 +188,13 @@ def build(data: Path, *, bodies_limit: int | None = None, seed: int = SEED) -> l
         order = [all_ids[k] for k in np.argsort(-similarity)]
         near = [i for i in order if i != body_id and not headline_sets[i] & headline_sets[body_id]]
         source = rng.choice(near[:5])
-        add(body_id, "near_topic_headline", rng.choice(related[source]), body)
-        rows[-1]["source_similarity"] = round(float(similarity[index[source]]), 4)
+        add(
+            body_id,
+            "near_topic_headline",
+            rng.choice(related[source]),
+            body,
+            source_similarity=round(float(similarity[index[source]]), 4),
+        )
 
         title = rng.choice(BOILERPLATE_TITLES)
         a, b = rng.sample(TEAMS, 2)
@@ -327,7 +333,9 @@ def labelled(rows: list[dict[str, Any]], detector: Any, *, context: bool) -> dic
             labels=[r["label"] for r in fit_on],
             context=context,
         )
-        report[f"scored_{name}_half"] = score_rows(scored, detector.with_calibration(calibration))
+        report[f"fitted_on_{name}_half"] = score_rows(
+            scored, detector.with_calibration(calibration)
+        )
     report["pooled"] = recall_at_false_flags(halves[0] + halves[1], 0.01)
     return report
 
