@@ -1,16 +1,15 @@
-"""A decision calibrated on one corpus: a logistic model over the features, and thresholds
-chosen to meet a target false-flag rate on that corpus's genuine pairs.
+"""The decision and its file: what ``scan`` decides with, shipped or adapted to a corpus.
 
-It is fitted without labels by learning what a mismatch looks like on the corpus itself:
-its own pairs (almost all genuine in a real crawl) against its headlines re-paired with other
-bodies (random ones, and the most similar ones: near-topic mismatches). The threshold then
-keeps the false-flag rate on genuine pairs at the target, correcting for the crawl's own
-faults: their share is estimated from how many crawl pairs look like random re-pairings.
-With labels, the model and thresholds are fitted on the labelled pairs directly.
+A calibration holds two decisions. The *context* decision (:class:`ContextDecision`)
+decides pairs that are checked together as a corpus: boosted trees over the pair's own
+evidence and the corpus evidence of :mod:`headcheck.context`. The corpus-free decision (a
+logistic model over FEATURE_NAMES, the fields of :class:`Calibration` itself) decides pairs
+read alone: single checks, small batches, pipelines item by item, the cascade.
 
-A second decision, ``context``, is fitted on the same pairs with the features of
-:mod:`headcheck.context` added: it decides pairs that are checked together as a corpus. The
-first decides pairs read alone (single checks, pipeline batches, the cascade).
+headcheck ships one (:func:`default_calibration`), fitted offline on labelled realistic
+crawls of the development data by ``benchmarks/fit_default.py``: ``scan`` without
+``--calibration`` decides with it. ``headcheck calibrate`` adapts it to a corpus (see
+:func:`headcheck.corpus.calibrate`): with labels, its thresholds are chosen on them.
 
 Stored as JSON (never pickle): coefficients, feature names, thresholds, target, model id,
 versions and corpus size. Loading reads at most MAX_FILE_BYTES, refuses NaN and Infinity,
@@ -21,6 +20,7 @@ are this version's and every vector has one number per feature.
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 import os
@@ -30,13 +30,14 @@ from typing import Any, Literal
 
 import numpy as np
 
+from headcheck.boosted import Trees
 from headcheck.cascade import Cascade
 from headcheck.context import CONTEXT_FEATURE_NAMES, DEFAULT_BLOCK, NEIGHBOURS
 from headcheck.features import FEATURE_NAMES
 from headcheck.model import BACKENDS
 
 FORMAT = "headcheck-calibration"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 #: Headlines of at most this many words get their own threshold: they are flagged far more
 #: often than longer ones at a shared cut-off.
 SHORT_HEADLINE_WORDS = 5
@@ -46,7 +47,9 @@ MIN_BUCKET_PAIRS = 200
 MAX_FILE_BYTES = 1_000_000
 SCHEMA_FILE = "calibration.schema.json"
 
-Mode = Literal["self", "labelled"]
+#: "default": shipped with headcheck (fitted on labelled crawls of the development data);
+#: "self": adapted to a corpus without labels; "labelled": thresholds from a corpus's labels.
+Mode = Literal["default", "self", "labelled"]
 #: The columns of the context decision.
 CONTEXT_DECISION_NAMES = FEATURE_NAMES + CONTEXT_FEATURE_NAMES
 
@@ -98,14 +101,29 @@ class Decision(_Linear):
 
 
 @dataclass(frozen=True, slots=True)
-class ContextDecision(Decision):
+class ContextDecision:
     """The decision for pairs checked together as a corpus (see :mod:`headcheck.context`):
-    a logistic model over FEATURE_NAMES + CONTEXT_FEATURE_NAMES, fitted on the same pairs as
-    the corpus-free one, with its own thresholds."""
+    boosted trees (:mod:`headcheck.boosted`) over CONTEXT_DECISION_NAMES, the corpus-relative
+    columns read against the corpus, with a threshold per headline-length bucket."""
 
+    feature_names: tuple[str, ...]
+    trees: Trees
+    short_threshold: float
+    long_threshold: float
+    #: Share of the pairs it was fitted on that were mismatches (labelled).
+    estimated_mismatch_rate: float = 0.0
     #: Best matches a context feature looks at, and pairs read together as one corpus.
     neighbours: int = NEIGHBOURS
     block: int = DEFAULT_BLOCK
+
+    def probabilities(self, rows: np.ndarray) -> np.ndarray:
+        """Mismatch probability of each row of corpus feature rows."""
+        return self.trees.probabilities(rows)
+
+    def threshold_for(self, headline_words: int) -> float:
+        return (
+            self.short_threshold if headline_words <= SHORT_HEADLINE_WORDS else self.long_threshold
+        )
 
     @classmethod
     def from_dict(cls, data: Any, fail: Callable[[str], Exception]) -> ContextDecision:
@@ -116,13 +134,17 @@ class ContextDecision(Decision):
                 f"context feature_names {data.get('feature_names')!r} differ from this "
                 f"version's {list(CONTEXT_DECISION_NAMES)}"
             )
-        values = _checked_decision(data, len(CONTEXT_DECISION_NAMES), fail, "context ")
+        values: dict[str, Any] = {
+            key: _number(data, key, 0.0, 1.0, fail, "context ")
+            for key in ("short_threshold", "long_threshold", "estimated_mismatch_rate")
+        }
         for key, low, high in (("neighbours", 1, 100), ("block", 100, 10_000_000)):
             value = data.get(key)
             if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
                 raise fail(f"context {key} must be an integer in [{low}, {high}], got {value!r}")
             values[key] = value
-        return cls(feature_names=CONTEXT_DECISION_NAMES, **values)
+        trees = Trees.from_dict(data.get("trees"), len(CONTEXT_DECISION_NAMES), fail)
+        return cls(feature_names=CONTEXT_DECISION_NAMES, trees=trees, **values)
 
 
 @dataclass(frozen=True, slots=True)
@@ -263,8 +285,8 @@ class Calibration(_Linear):
             raise fail(f"feature_names {names!r} differ from this version's {list(FEATURE_NAMES)}")
 
         mode = data.get("mode")
-        if mode not in ("self", "labelled"):
-            raise fail(f"mode must be 'self' or 'labelled', got {mode!r}")
+        if mode not in ("default", "self", "labelled"):
+            raise fail(f"mode must be 'default', 'self' or 'labelled', got {mode!r}")
         model, size, versions = data.get("model"), data.get("corpus_size"), data.get("versions", {})
         if not isinstance(model, str) or not model:
             raise fail("model must be a non-empty string")
@@ -299,6 +321,28 @@ class Calibration(_Linear):
             cascade=cascade,
             context=context,
         )
+
+
+#: The ``calibration`` that stands for the decision shipped with headcheck.
+DEFAULT = "default"
+
+
+@functools.lru_cache(maxsize=4)
+def default_calibration(backend: str = "torch") -> Calibration:
+    """The shipped decision for ``backend`` (``headcheck/defaults/<backend>.json``), fitted
+    on labelled crawls of the development data by ``benchmarks/fit_default.py``. A backend
+    without a file of its own uses the torch one: the int8 export's cosines differ from
+    torch's by about 0.01."""
+    from importlib.resources import files
+
+    folder = files("headcheck").joinpath("defaults")
+    stored = folder.joinpath(f"{backend}.json")
+    if not stored.is_file():
+        stored = folder.joinpath("torch.json")
+    calibration = Calibration.from_json(
+        stored.read_text(encoding="utf-8"), source=f"headcheck's default decision ({stored})"
+    )
+    return replace(calibration, backend=backend)
 
 
 def _number(
@@ -420,50 +464,6 @@ def _bucket_thresholds(
     return short_cut, long_cut
 
 
-#: Random halvings averaged by :func:`estimate_mismatch_rate`.
-ESTIMATE_ROUNDS = 20
-
-
-def _least_ratio_cut(crawl: np.ndarray, repaired: np.ndarray) -> float | None:
-    """The cut-off t minimising P(crawl >= t) / P(repaired >= t), over cut-offs that at least
-    a fifth of the re-pairings pass; None when there is none."""
-    cuts = np.quantile(repaired, np.linspace(0.0, 0.8, 41))
-    tails = _tail(np.sort(repaired), cuts)
-    keep = tails >= 0.2
-    if not keep.any():
-        return None
-    ratios = _tail(np.sort(crawl), cuts[keep]) / tails[keep]
-    return float(cuts[keep][int(np.argmin(ratios))])
-
-
-def estimate_mismatch_rate(
-    crawl: np.ndarray, repaired: np.ndarray, *, rounds: int = ESTIMATE_ROUNDS, seed: int = 0
-) -> float:
-    """Share of crawl pairs that are mismatches, from how far the crawl's upper tail reaches
-    into that of random re-pairings: P(crawl >= t) / P(repaired >= t) at the cut-off t where
-    that ratio is least (where the fewest genuine pairs are left above it).
-
-    Picking t and reading the ratio on the same pairs would favour the cut-off whose noise is
-    lowest, and underestimate the share (by about 3% of it on FNC-1, enough to halve the
-    false flags asked for). So both are halved at random: t is chosen on one half and the
-    ratio read on the other, both ways round, and the median over ``rounds`` halvings is
-    returned. A fixed ``seed`` makes it repeatable.
-    """
-    rng = np.random.default_rng(seed)
-    ratios = []
-    for _ in range(rounds):
-        in_crawl = rng.random(len(crawl)) < 0.5
-        in_repaired = rng.random(len(repaired)) < 0.5
-        for a, b in ((in_crawl, in_repaired), (~in_crawl, ~in_repaired)):
-            if min(a.sum(), b.sum(), (~a).sum(), (~b).sum()) == 0:
-                continue
-            cut = _least_ratio_cut(crawl[a], repaired[b])
-            passed = float(np.mean(repaired[~b] >= cut)) if cut is not None else 0.0
-            if passed > 0:
-                ratios.append(float(np.mean(crawl[~a] >= cut)) / passed)
-    return float(min(1.0, np.median(ratios))) if ratios else 0.0
-
-
 def _tail(sorted_scores: np.ndarray, cuts: np.ndarray) -> np.ndarray:
     """P(score >= cut) for each cut, from ascending scores."""
     if len(sorted_scores) == 0:
@@ -491,54 +491,6 @@ def threshold_for_rate(
 #: The score a genuine pair that a rule flags counts with when thresholds are chosen on
 #: labels: above every probability, so it is flagged at any threshold.
 _RULED = 2.0
-#: Without labels, the most of the target that the crawl's rule flags may take.
-RULE_BUDGET = 0.5
-
-
-def fit_self(
-    crawl: np.ndarray,
-    crawl_headline_words: np.ndarray,
-    random_repairs: np.ndarray,
-    hard_repairs: np.ndarray,
-    *,
-    target: float,
-    names: tuple[str, ...] = FEATURE_NAMES,
-    crawl_flagged: np.ndarray | None = None,
-    mismatch_rate: float | None = None,
-) -> Decision:
-    """Fit without labels: the corpus's own pairs against re-paired ones.
-
-    ``crawl_flagged`` marks the crawl pairs a rule flags (boilerplate, a cut body, ...). Some
-    are genuine pairs, whose flags count against the target as the model's do; some are the
-    crawl's own faults, which re-pairings do not model. Without labels they cannot be told
-    apart, so the rule flags take their share of the target, at most RULE_BUDGET of it:
-    enough for the rare rule flags of a clean crawl, while a crawl full of boilerplate
-    still gets a model decision. ``mismatch_rate``, when given, is the crawl's mismatch share
-    as estimated by a sharper decision on the same crawl.
-    """
-    if len(crawl) < 50 or len(random_repairs) < 50:
-        raise CalibrationError(
-            f"too few pairs to calibrate on ({len(crawl)} scorable pairs; at least 50 needed)"
-        )
-    x = np.vstack([crawl, random_repairs, hard_repairs])
-    y = np.concatenate([np.zeros(len(crawl)), np.ones(len(random_repairs) + len(hard_repairs))])
-    draft = _draft(x, y, names)
-    p_crawl = draft.probabilities(crawl)
-    p_random = draft.probabilities(random_repairs)
-    rate = estimate_mismatch_rate(p_crawl, p_random) if mismatch_rate is None else mismatch_rate
-    ruled = np.zeros(len(crawl), dtype=bool) if crawl_flagged is None else crawl_flagged
-
-    def choose(rows: np.ndarray) -> float:
-        left = target - min(float(ruled[rows].mean()), RULE_BUDGET * target)
-        return min(1.0, threshold_for_rate(p_crawl[rows], p_random, rate, left))
-
-    short_cut, long_cut = _bucket_thresholds(crawl_headline_words, choose)
-    return replace(
-        draft,
-        short_threshold=short_cut,
-        long_threshold=long_cut,
-        estimated_mismatch_rate=round(rate, 4),
-    )
 
 
 def fit_labelled(
@@ -553,9 +505,7 @@ def fit_labelled(
     """Fit on labelled pairs (1 = mismatch): thresholds meet ``target`` on the genuine ones,
     rule flags (``flagged``) included.
 
-    The model is fitted on the pairs no rule flags: it decides only those. (Without labels,
-    :func:`fit_self` keeps the crawl's rule-flagged pairs as genuine: left out, the fault
-    benchmark's near-topic recall fell from 0.85 to 0.81.)"""
+    The model is fitted on the pairs no rule flags: it decides only those."""
     if len(set(labels.tolist())) < 2:
         raise CalibrationError(
             "labelled calibration needs both genuine (0) and mismatched (1) pairs"
@@ -565,19 +515,34 @@ def fit_labelled(
     if len(set(labels[learn].tolist())) < 2:
         learn[:] = True
     draft = _draft(features[learn], labels[learn], names)
-    genuine = labels == 0
-    scores = draft.probabilities(features)[genuine]
-    if flagged is not None:
-        # The labels say these are genuine: a rule flag on them is a false flag.
-        scores = np.where(flagged[genuine], _RULED, scores)
-    none = np.zeros(0)
-    short_cut, long_cut = _bucket_thresholds(
-        headline_words[genuine],
-        lambda rows: min(1.0, threshold_for_rate(scores[rows], none, 0.0, target)),
+    short_cut, long_cut = labelled_thresholds(
+        draft.probabilities(features), labels, headline_words, target=target, flagged=flagged
     )
     return replace(
         draft,
         short_threshold=short_cut,
         long_threshold=long_cut,
         estimated_mismatch_rate=float(labels.mean()),
+    )
+
+
+def labelled_thresholds(
+    probabilities: np.ndarray,
+    labels: np.ndarray,
+    headline_words: np.ndarray,
+    *,
+    target: float,
+    flagged: np.ndarray | None = None,
+) -> tuple[float, float]:
+    """Thresholds (short headlines, longer ones) that flag ``target`` of the genuine pairs
+    (label 0), the pairs ``flagged`` by a rule counted as flagged at any threshold."""
+    genuine = labels == 0
+    scores = probabilities[genuine]
+    if flagged is not None:
+        # The labels say these are genuine: a rule flag on them is a false flag.
+        scores = np.where(flagged[genuine], _RULED, scores)
+    none = np.zeros(0)
+    return _bucket_thresholds(
+        headline_words[genuine],
+        lambda rows: min(1.0, threshold_for_rate(scores[rows], none, 0.0, target)),
     )

@@ -24,6 +24,16 @@ index of the distinct headlines and leads of the pairs checked together (a *bloc
   "related stories" headline is also its own article's), the pair's cosine minus the best
   of theirs; 0 when it sits on no other body.
 * ``body_repeat``: the same for a body under other headlines.
+* ``teaser_paragraphs``: the log count of the body's paragraphs that open *other* bodies of
+  the corpus (an index page is a list of other stories' teasers; a mixed body has them above
+  its own story).
+* ``relative_body_words``: the body's log word count minus the corpus median (a body cut
+  after its first sentence is far shorter than the corpus's articles).
+* ``neighbour_headlines``: the mean cosine between the headline and the headlines of the
+  NEIGHBOURS bodies most like this body (other pairs' leads): the stories next to a body
+  carry headlines like its own, unless its headline belongs elsewhere.
+* ``neighbour_bodies``: the same from the headline's side: the mean cosine between this
+  body's lead and the leads under the NEIGHBOURS headlines most like this one.
 
 A block holding fewer than MIN_BODIES distinct bodies is too small to be a corpus; its pairs
 are decided without these features.
@@ -46,6 +56,12 @@ CONTEXT_FEATURE_NAMES: tuple[str, ...] = (
     "story_headline",
     "headline_repeat",
     "body_repeat",
+    "teaser_paragraphs",
+    "relative_body_words",
+    "neighbour_headlines",
+    "neighbour_bodies",
+    "neighbour_headline_gap",
+    "neighbour_body_gap",
 )
 #: Best matches averaged for a gap, and searched for a story copy.
 NEIGHBOURS = 5
@@ -149,6 +165,56 @@ class CorpusIndex:
         )
 
 
+def _top_mean(similarity: np.ndarray, values: np.ndarray, take: int) -> np.ndarray:
+    """Per row: the mean of ``values`` at the ``take`` columns where ``similarity`` is highest."""
+    top = np.argpartition(-similarity, take - 1, axis=1)[:, :take]
+    return np.take_along_axis(values, top, axis=1).mean(axis=1)
+
+
+def _pairs_side(
+    queries: np.ndarray, partners: np.ndarray, same: np.ndarray, k: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """For each pair, searched among the other pairs (``same`` marks, per pair, those that
+    do not count as others: ids equal to its own): the mean cosine between its ``partners``
+    row and those of the k pairs nearest by ``queries``, and that mean over the k pairs
+    nearest by ``partners`` (how well the best of them fit)."""
+    n = len(queries)
+    by_query, by_partner = np.zeros(n), np.zeros(n)
+    if n < 2:
+        return by_query, by_partner
+    take = max(1, min(k, n - 1))
+    for start in range(0, n, _CHUNK):
+        rows = slice(start, start + _CHUNK)
+        excluded = same[rows, None] == same[None, :]
+        query_similarity = queries[rows] @ queries.T
+        partner_similarity = partners[rows] @ partners.T
+        query_similarity[excluded] = -np.inf
+        partner_similarity[excluded] = -np.inf
+        by_query[rows] = _top_mean(query_similarity, partner_similarity, take)
+        by_partner[rows] = _top_mean(partner_similarity, partner_similarity, take)
+    return by_query, by_partner
+
+
+def neighbour_features(
+    headlines: Sequence[str],
+    headline_vectors: np.ndarray,
+    leads: Sequence[str],
+    lead_vectors: np.ndarray,
+    *,
+    neighbours: int = NEIGHBOURS,
+) -> np.ndarray:
+    """The ``neighbour_*`` columns of a corpus's pairs."""
+    lead_ids = np.array([hash(t) for t in leads])  # copies of the body are no neighbours
+    rows = np.arange(len(headlines))  # the same headline on other bodies is
+    headlines_near, best_headlines = _pairs_side(
+        lead_vectors, headline_vectors, lead_ids, neighbours
+    )
+    bodies_near, best_bodies = _pairs_side(headline_vectors, lead_vectors, rows, neighbours)
+    return np.column_stack(
+        [headlines_near, bodies_near, headlines_near - best_headlines, bodies_near - best_bodies]
+    )
+
+
 def _repeat_gap(
     ids: np.ndarray,
     partner_ids: np.ndarray,
@@ -192,18 +258,104 @@ def _flat(text: str) -> str:
     return " ".join(text.split())
 
 
-def cut_copies(texts: Sequence[str]) -> list[bool]:
-    """For each body text, whether it is the start of a much longer body in ``texts``."""
-    flat = [_flat(t) for t in texts]
-    longest: dict[str, list[str]] = {}
-    for text in set(flat):
-        if len(text) >= TRUNCATED_MIN_CHARS:
-            longest.setdefault(text[:TRUNCATED_MIN_CHARS], []).append(text)
-    out = []
-    for text in flat:
+class Openings:
+    """The bodies of a corpus by their first TRUNCATED_MIN_CHARS characters: which bodies a
+    text opens (is the start of)."""
+
+    def __init__(self, texts: Sequence[str]) -> None:
+        self.flat = [_flat(t) for t in texts]
+        self._by_start: dict[str, list[int]] = {}
+        seen: set[str] = set()
+        for row, text in enumerate(self.flat):
+            if len(text) >= TRUNCATED_MIN_CHARS and text not in seen:
+                seen.add(text)
+                self._by_start.setdefault(text[:TRUNCATED_MIN_CHARS], []).append(row)
+
+    def opened(self, text: str) -> list[int]:
+        """Rows of the distinct bodies that start with ``text`` and are longer than it."""
+        text = _flat(text)
         # Keys are exactly TRUNCATED_MIN_CHARS long: a shorter text finds none.
-        others = longest.get(text[:TRUNCATED_MIN_CHARS], ())
-        out.append(
-            any(len(o) >= TRUNCATED_RATIO * len(text) and o.startswith(text) for o in others)
-        )
+        rows = self._by_start.get(text[:TRUNCATED_MIN_CHARS], ())
+        return [r for r in rows if len(self.flat[r]) > len(text) and self.flat[r].startswith(text)]
+
+
+def cut_copies(texts: Sequence[str], openings: Openings | None = None) -> list[bool]:
+    """For each body text, whether it is the start of a much longer body in ``texts``."""
+    openings = Openings(texts) if openings is None else openings
+    return [
+        any(len(openings.flat[r]) >= TRUNCATED_RATIO * len(text) for r in openings.opened(text))
+        for text in openings.flat
+    ]
+
+
+@dataclass(frozen=True)
+class Teasers:
+    """For each body of a corpus: how many of its paragraphs open other bodies of it, and how
+    many characters of it are left once those are set aside."""
+
+    counts: np.ndarray
+    rest_chars: np.ndarray
+
+
+def teasers(texts: Sequence[str], paragraphs: Sequence[Sequence[str]]) -> Teasers:
+    """Count each body's paragraphs that are the openings of other bodies of the corpus."""
+    openings = Openings(texts)
+    counts = np.zeros(len(texts), dtype=int)
+    rest = np.zeros(len(texts), dtype=int)
+    for row, (text, parts) in enumerate(zip(openings.flat, paragraphs, strict=True)):
+        others: set[int] = set()
+        teaser_chars = 0
+        for part in parts:
+            opened = [r for r in openings.opened(part) if openings.flat[r] != text]
+            if opened:
+                others.add(opened[0])
+                teaser_chars += len(part)
+        counts[row] = len(others)
+        rest[row] = max(0, len(text) - teaser_chars)
+    return Teasers(counts, rest)
+
+
+def body_features(
+    texts: Sequence[str], paragraphs: Sequence[Sequence[str]], body_words: np.ndarray
+) -> tuple[np.ndarray, Teasers]:
+    """The ``teaser_paragraphs`` and ``relative_body_words`` columns of a corpus's pairs,
+    from their body texts, paragraphs and log body word counts; and the teasers found."""
+    found = teasers(texts, paragraphs)
+    median = float(np.median(body_words)) if len(body_words) else 0.0
+    return np.column_stack([np.log1p(found.counts), body_words - median]), found
+
+
+#: Columns of a corpus's feature rows that are read relative to the corpus: minus its median,
+#: over its robust spread (the interquartile range of a normal is 1.349 standard deviations).
+#: Most pairs of a crawl are genuine, so its median and spread are those of its genuine
+#: pairs, and the decision carries over between corpora whose pairs are alike in other ways
+#: (news against reader comments: FNC-1's genuine cosines sit far above ARC's).
+RELATIVE_FEATURES: tuple[str, ...] = (
+    "lead_cosine",
+    "sentence_cosine",
+    "top3_cosine",
+    "word_overlap",
+    "coherence",
+    "body_sentences",
+    "headline_gap",
+    "body_gap",
+    "story_body",
+    "story_headline",
+    "neighbour_headlines",
+    "neighbour_bodies",
+    "neighbour_headline_gap",
+    "neighbour_body_gap",
+)
+#: The least spread a relative column is divided by.
+MIN_SPREAD = 0.02
+
+
+def relative_to_corpus(rows: np.ndarray, names: Sequence[str]) -> np.ndarray:
+    """``rows`` with the RELATIVE_FEATURES columns re-expressed against the corpus's own."""
+    out = np.array(rows, dtype=np.float64, copy=True)
+    for column, name in enumerate(names):
+        if name in RELATIVE_FEATURES and len(out):
+            values = out[:, column]
+            low, median, high = np.quantile(values, [0.25, 0.5, 0.75])
+            out[:, column] = (values - median) / max((high - low) / 1.349, MIN_SPREAD)
     return out

@@ -12,15 +12,14 @@ from typing import Any
 import numpy as np
 
 from headcheck.calibration import (
-    CONTEXT_DECISION_NAMES,
     Calibration,
-    ContextDecision,
-    fit_labelled,
-    fit_self,
+    CalibrationError,
+    default_calibration,
+    labelled_thresholds,
 )
 from headcheck.cascade import DEFAULT_TOLERANCE, Cascade, cheap_features, fit_cascade
-from headcheck.context import DEFAULT_BLOCK, MIN_BODIES, NEIGHBOURS, CorpusIndex, cut_copies
-from headcheck.detector import Detector
+from headcheck.context import DEFAULT_BLOCK, NEIGHBOURS
+from headcheck.detector import Detector, _has_word, input_problem
 from headcheck.features import FEATURE_NAMES
 from headcheck.result import CheckResult
 from headcheck.text import Prepared, prepare
@@ -107,6 +106,24 @@ def repair_pairs(
     return random_pairs, hard_pairs
 
 
+#: Usable pairs (scorable, with distinct bodies) that ``calibrate`` needs to adapt the shipped
+#: decision to a corpus; below it the shipped decision stands.
+MIN_CALIBRATION_PAIRS = 200
+
+
+def usable_pairs(pairs: Sequence[tuple[Any, Any]]) -> int:
+    """How many pairs could be scored and read as a corpus: with text to compare, counted
+    once per distinct body. Cleaning only: nothing is embedded."""
+    bodies: set[str] = set()
+    for headline, body in pairs:
+        if input_problem(headline, body) is not None:
+            continue
+        units = prepare(headline, body)
+        if _has_word(units.headline) and _has_word(units.lead):
+            bodies.add(units.lead)
+    return len(bodies)
+
+
 def calibrate(
     pairs: Sequence[tuple[Any, Any]],
     *,
@@ -117,105 +134,100 @@ def calibrate(
     tolerance: float = DEFAULT_TOLERANCE,
     context: bool = True,
 ) -> Calibration:
-    """Fit a calibration on a corpus's pairs: without labels by re-pairing it, or on labels.
+    """Adapt the shipped decision (:func:`~headcheck.calibration.default_calibration`) to a
+    corpus.
 
-    The cascade's cheap stage is fitted on the same pairs (see :mod:`headcheck.cascade`),
-    allowing ``tolerance`` disagreements with the full decision among the pairs it decides.
-    With ``context`` (and at least MIN_BODIES distinct bodies), a second decision is fitted
-    on the same pairs read against the corpus (see :mod:`headcheck.context`) and kept;
-    without labels it is fitted either way, for its estimate of the crawl's mismatch share.
+    Both of its models stay as shipped: a crawl's faults are of unknown kinds and share, so
+    they are not learned from it. Without labels the corpus is read as ``scan`` reads it,
+    the cascade's cheap stage is fitted on its pairs (see :mod:`headcheck.cascade`,
+    ``tolerance`` disagreements allowed) and the file records the share the decision flags.
+    With labels (1 = mismatch), the thresholds of both decisions are chosen on the corpus's
+    genuine pairs to flag ``target`` of them, rule flags included. A corpus of fewer than
+    MIN_CALIBRATION_PAIRS usable pairs (counted before anything is embedded) gets the
+    shipped decision unchanged (its ``mode`` stays ``"default"``). ``seed`` is kept for
+    callers of earlier versions: nothing here is random. ``context=False`` keeps no context
+    decision (pairs are then decided one by one).
     """
+    del seed
     if not 0.0 < target < 0.5:
         raise ValueError(f"target false-flag rate must be in (0, 0.5), got {target!r}")
+    shipped = default_calibration(detector.backend)
+    if usable_pairs(pairs) < MIN_CALIBRATION_PAIRS:
+        return replace(shipped, context=shipped.context if context else None)
     plain = detector.with_calibration(None)
-    # Re-pairing reuses every text of the corpus: keep all their embeddings.
-    plain.cache_size = max(detector.cache_size, 16 * len(pairs))
-    results = list(plain.check_many(pairs))
-    scored, features = _features(results)
-    good = [(str(pairs[i][0]), str(pairs[i][1])) for i in scored]
-    sets = [(good, features, [results[i].similarity for i in scored])]
-    # Pairs a rule flags take their share of the false-flag target (see fit_self).
-    ruled = np.array([_ruled(results[i]) for i in scored], dtype=bool)
-    y = None if labels is None else np.array([int(labels[i]) for i in scored])
-    if y is None:
-        for repaired in repair_pairs(good, plain, np.random.default_rng(seed)):
-            repaired_results = list(plain.check_many(repaired))
-            kept, repaired_features = _features(repaired_results)
-            sets.append(
-                (
-                    [repaired[i] for i in kept],
-                    repaired_features,
-                    [repaired_results[i].similarity for i in kept],
-                )
-            )
-    words = _headline_words(features)
-
-    def fit(
-        rows: list[np.ndarray], flagged: np.ndarray, names: tuple[str, ...], rate: float | None
-    ) -> Any:
-        if y is not None:
-            return fit_labelled(rows[0], y, words, target=target, names=names, flagged=flagged)
-        return fit_self(
-            rows[0],
-            words,
-            rows[1],
-            rows[2],
-            target=target,
-            names=names,
-            crawl_flagged=flagged,
-            mismatch_rate=rate,
+    results: list[CheckResult] = []
+    rows: list[np.ndarray] = []
+    row_keys: list[int] = []
+    row_words: list[int] = []
+    row_ruled: list[bool] = []
+    for start in range(0, len(pairs), DEFAULT_BLOCK):
+        block = list(pairs[start : start + DEFAULT_BLOCK])
+        found = plain.block_evidence(block, neighbours=NEIGHBOURS)
+        results.extend(found.results)
+        if found.rows is None or found.teasers is None or found.cut is None:
+            continue
+        rows.append(found.rows)
+        row_keys.extend(start + k for k in found.keys)
+        row_words.extend(len(u.headline.split()) for u in found.units)
+        row_ruled.extend(
+            _ruled(found.results[k]) or found.cut[row] or found.teasers.counts[row] >= 2
+            for row, k in enumerate(found.keys)
         )
-
-    # Cleaned once for both the context features and the cascade's cheap features.
-    units = [[prepare(h, b) for h, b in chunk] for chunk, _, _ in sets]
-    decision = None
-    # Without labels the context decision is fitted even when it is not kept: the crawl's
-    # mismatch share is the crawl's, whichever decision reads it, and the context decision
-    # separates it better, so both decisions' thresholds use its estimate (FNC-1 with 10%
-    # unrelated: 21.8% against 21.4% true, where the corpus-free decision reads 23.0%).
-    if context or y is None:
-        rows = _with_context(sets, units, plain)
-        if rows is not None:
-            # Read as a corpus, a body that starts a much longer one is flagged as cut too.
-            cut = np.array(cut_copies([u.text for u in units[0]]), dtype=bool)
-            decision = ContextDecision(
-                **fit(rows, ruled | cut, CONTEXT_DECISION_NAMES, None).fields(),
-                neighbours=NEIGHBOURS,
-                block=DEFAULT_BLOCK,
+    scored, features = _features(results)
+    ruled = np.array([_ruled(results[i]) for i in scored], dtype=bool)
+    words = _headline_words(features)
+    decision = shipped.context
+    corpus = np.vstack(rows) if rows else None
+    calibration = replace(shipped, corpus_size=len(features), versions=_versions())
+    if labels is not None:
+        y = np.array([int(labels[i]) for i in scored])
+        if len(set(y.tolist())) < 2:
+            raise CalibrationError(
+                "labelled calibration needs both genuine (0) and mismatched (1) pairs"
             )
-    rate = None if decision is None or y is not None else decision.estimated_mismatch_rate
-    calibration = Calibration.of(
-        fit([f for _, f, _ in sets], ruled, FEATURE_NAMES, rate),
-        target=target,
-        model=str(detector.model or "all-MiniLM-L6-v2"),
-        mode="self" if y is None else "labelled",
-        size=len(features),
-        versions=_versions(),
-    )
+        short, long = labelled_thresholds(
+            calibration.probabilities(features), y, words, target=target, flagged=ruled
+        )
+        calibration = replace(
+            calibration,
+            short_threshold=short,
+            long_threshold=long,
+            mode="labelled",
+            estimated_mismatch_rate=round(float(y.mean()), 4),
+        )
+        if decision is not None and corpus is not None:
+            y_rows = np.array([int(labels[k]) for k in row_keys])
+            short, long = labelled_thresholds(
+                decision.probabilities(corpus),
+                y_rows,
+                np.array(row_words),
+                target=target,
+                flagged=np.array(row_ruled, dtype=bool),
+            )
+            decision = replace(
+                decision,
+                short_threshold=short,
+                long_threshold=long,
+                estimated_mismatch_rate=round(float(y_rows.mean()), 4),
+            )
+    else:
+        share = 0.0
+        if decision is not None and corpus is not None:
+            cuts = np.array([decision.threshold_for(w) for w in row_words])
+            flagged = (decision.probabilities(corpus) >= cuts) | np.array(row_ruled, dtype=bool)
+            share = round(float(flagged.mean()), 4)
+            decision = replace(decision, estimated_mismatch_rate=share)
+        calibration = replace(calibration, mode="self", estimated_mismatch_rate=share)
     calibration = replace(
-        calibration, backend=detector.backend, context=decision if context else None
+        calibration,
+        target_false_flag_rate=target,
+        backend=detector.backend,
+        context=decision if context else None,
     )
-    return replace(calibration, cascade=_fit_cascade(calibration, sets, units, plain, tolerance))
-
-
-def _with_context(
-    sets: list[tuple[list[tuple[str, str]], np.ndarray, list[Any]]],
-    units: list[list[Prepared]],
-    detector: Detector,
-) -> list[np.ndarray] | None:
-    """Each set's feature rows with the context features appended, every set read against
-    the corpus (the first set); None when the corpus has too few distinct bodies."""
-    vectors = []
-    for chunk in units:
-        headlines, leads = [u.headline for u in chunk], [u.lead for u in chunk]
-        vectors.append((headlines, detector.embed(headlines), leads, detector.embed(leads)))
-    index = CorpusIndex.of(*vectors[0])
-    if index.bodies < MIN_BODIES:
-        return None
-    return [
-        np.hstack([f, index.features(*texts)])
-        for (_, f, _), texts in zip(sets, vectors, strict=True)
-    ]
+    units = [prepare(str(pairs[i][0]), str(pairs[i][1])) for i in scored]
+    sets = [([(str(pairs[i][0]), str(pairs[i][1])) for i in scored], features,
+             [results[i].similarity for i in scored])]  # fmt: skip
+    return replace(calibration, cascade=_fit_cascade(calibration, sets, [units], plain, tolerance))
 
 
 def _fit_cascade(

@@ -7,17 +7,31 @@ import math
 import os
 import re
 from collections.abc import Iterable, Iterator
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from itertools import islice
 from typing import Any
 
 import numpy as np
 
-from headcheck.calibration import Calibration, ContextDecision
+from headcheck.calibration import (
+    CONTEXT_DECISION_NAMES,
+    DEFAULT,
+    Calibration,
+    ContextDecision,
+    default_calibration,
+)
 from headcheck.cascade import Cascade, cheap_features
-from headcheck.context import MIN_BODIES, CorpusIndex, cut_copies
+from headcheck.context import (
+    MIN_BODIES,
+    CorpusIndex,
+    Teasers,
+    body_features,
+    cut_copies,
+    neighbour_features,
+    relative_to_corpus,
+)
 from headcheck.decision import DEFAULT_THRESHOLD, check_threshold, combine, is_mismatch
-from headcheck.features import pair_features
+from headcheck.features import FEATURE_NAMES, pair_features
 from headcheck.model import Backend, Encoder, check_backend, load_encoder, resolve_model
 from headcheck.result import CheckResult, Reason
 from headcheck.rules import rule_reasons
@@ -29,6 +43,28 @@ DEFAULT_CACHE_SIZE = 20_000
 #: Whole results are kept for cache_size / PAIRS_PER_TEXT recent pairs (4,000 by default; a
 #: result with its evidence sentence is a few hundred bytes, keyed by a 16-byte digest).
 PAIRS_PER_TEXT = 5
+#: Read as a corpus, a body is an index page or a mixed body when this many of its
+#: paragraphs open other bodies of it (two do when nothing else flags the pair); mixed when
+#: at least MIXED_REST_CHARS of it are left once they are set aside.
+TEASER_RULE = 3
+MIXED_REST_CHARS = 300
+#: A flagged body of one sentence, this far below the corpus's median log word count (about
+#: a third of its length), is given as cut short rather than as a mismatch.
+SHORT_BODY = -1.0
+
+
+@dataclass(frozen=True)
+class BlockEvidence:
+    """What reading a block as a corpus found: the corpus-free results of every pair, and for
+    the scored ones (positions ``keys``) their units, feature rows (CONTEXT_DECISION_NAMES),
+    the teasers of other bodies in them and whether they are cut copies of longer ones."""
+
+    results: list[CheckResult]
+    keys: list[int]
+    units: list[Prepared]
+    rows: np.ndarray | None
+    teasers: Teasers | None
+    cut: list[bool] | None
 
 
 def _missing(value: Any) -> bool:
@@ -85,13 +121,13 @@ class Detector:
         self,
         *,
         model: str | os.PathLike[str] | None = None,
-        threshold: float = DEFAULT_THRESHOLD,
+        threshold: float | None = None,
         batch_size: int = 64,
         device: str | None = None,
         allow_download: bool = False,
         cache_size: int = DEFAULT_CACHE_SIZE,
         encoder: Encoder | None = None,
-        calibration: Calibration | str | os.PathLike[str] | None = None,
+        calibration: Calibration | str | os.PathLike[str] | None = DEFAULT,
         backend: Backend = "torch",
         cascade: bool = True,
         threads: int | None = None,
@@ -102,7 +138,9 @@ class Detector:
         if isinstance(cache_size, bool) or not isinstance(cache_size, int) or cache_size < 0:
             raise ValueError(f"cache_size must be an integer >= 0, got {cache_size!r}")
         self.model = model
-        self.threshold = check_threshold(threshold)
+        if calibration == DEFAULT and threshold is not None:
+            calibration = None  # a threshold asked for decides instead of the shipped default
+        self.threshold = check_threshold(DEFAULT_THRESHOLD if threshold is None else threshold)
         self.batch_size = batch_size
         self.device = device
         self.allow_download = allow_download
@@ -110,10 +148,12 @@ class Detector:
         self._encoder = encoder
         self._cache: dict[str, np.ndarray] = {}
         self._pairs: dict[bytes, CheckResult] = {}
-        if calibration is not None and not isinstance(calibration, Calibration):
+        self.backend = check_backend(backend)
+        if calibration == DEFAULT:
+            calibration = default_calibration(self.backend)
+        elif calibration is not None and not isinstance(calibration, Calibration):
             calibration = Calibration.load(calibration)
         self.calibration = calibration
-        self.backend = check_backend(backend)
         if calibration is not None and calibration.backend != self.backend:
             raise ValueError(
                 f"the calibration was fitted with backend={calibration.backend!r}, not "
@@ -232,10 +272,9 @@ class Detector:
 
     # -- internals ---------------------------------------------------------------------------
 
-    def _check_block(
-        self, block: list[tuple[Any, Any]], decision: ContextDecision
-    ) -> list[CheckResult]:
-        """Check a block of pairs as one corpus: score each, then decide with the context."""
+    def block_evidence(self, block: list[tuple[Any, Any]], *, neighbours: int) -> BlockEvidence:
+        """Score a block of pairs as one corpus: each pair alone first, then the corpus
+        evidence of the scored ones (``rows`` is None when the block is too small)."""
         results: list[CheckResult] = []
         kept: dict[int, tuple[Prepared, np.ndarray, np.ndarray]] = {}
         for start in range(0, len(block), self.batch_size):
@@ -243,28 +282,64 @@ class Detector:
             results.extend(self._check_batch(block[start : start + self.batch_size], keep=part))
             kept.update((start + i, value) for i, value in part.items())
         keys = sorted(kept)
+        units = [kept[k][0] for k in keys]
         texts = (
-            [kept[k][0].headline for k in keys],
+            [u.headline for u in units],
             np.stack([kept[k][1] for k in keys]) if keys else np.zeros((0, 0)),
-            [kept[k][0].lead for k in keys],
+            [u.lead for u in units],
             np.stack([kept[k][2] for k in keys]) if keys else np.zeros((0, 0)),
         )
         index = CorpusIndex.of(*texts)
         if index.bodies < MIN_BODIES:
-            return results  # too few bodies to be a corpus: the corpus-free decision stands
-        headlines = texts[0]
-        extra = index.features(*texts, neighbours=decision.neighbours)
+            return BlockEvidence(results, keys, units, None, None, None)
         base = np.array([results[k].features for k in keys], dtype=np.float64)
-        probabilities = decision.probabilities(np.hstack([base, extra]))
-        cut = cut_copies([kept[k][0].text for k in keys])
-        for row, k in enumerate(keys):
-            result = results[k]
+        bodies = [u.text for u in units]
+        extra, found = body_features(
+            bodies, [u.paragraphs for u in units], base[:, FEATURE_NAMES.index("body_words")]
+        )
+        rows = np.hstack(
+            [
+                base,
+                index.features(*texts, neighbours=neighbours),
+                extra,
+                neighbour_features(*texts, neighbours=neighbours),
+            ]
+        )
+        rows = relative_to_corpus(rows, CONTEXT_DECISION_NAMES)
+        return BlockEvidence(results, keys, units, rows, found, cut_copies(bodies))
+
+    def _check_block(
+        self, block: list[tuple[Any, Any]], decision: ContextDecision
+    ) -> list[CheckResult]:
+        """Check a block of pairs as one corpus: score each, then decide with the context."""
+        evidence = self.block_evidence(block, neighbours=decision.neighbours)
+        results = evidence.results
+        if evidence.rows is None or evidence.teasers is None or evidence.cut is None:
+            return results  # too few bodies to be a corpus: the corpus-free decision stands
+        probabilities = decision.probabilities(evidence.rows)
+        relative = evidence.rows[:, CONTEXT_DECISION_NAMES.index("relative_body_words")]
+        for row, k in enumerate(evidence.keys):
+            result, units = results[k], evidence.units[row]
             reasons = [r for r in result.reasons if r != "low_similarity"]
-            if cut[row] and "truncated_text" not in reasons:
+            if evidence.cut[row] and "truncated_text" not in reasons:
                 reasons.append("truncated_text")
+            teasers = int(evidence.teasers.counts[row])
+            structure: Reason | None = None
+            if teasers >= TEASER_RULE or (teasers >= 2 and not reasons):
+                structure = (
+                    "mixed_text"
+                    if evidence.teasers.rest_chars[row] >= MIXED_REST_CHARS
+                    else "index_page"
+                )
             probability = float(probabilities[row])
-            if probability >= decision.threshold_for(len(headlines[row].split())):
-                reasons.append("low_similarity")
+            flagged = probability >= decision.threshold_for(len(units.headline.split()))
+            if flagged and structure is None and not reasons:
+                if units.sentence_count <= 1 and relative[row] <= SHORT_BODY:
+                    structure = "truncated_text"
+                else:
+                    structure = "low_similarity"
+            if structure is not None and structure not in reasons:
+                reasons.append(structure)
             results[k] = replace(result, reasons=tuple(reasons), mismatch_probability=probability)
         return results
 
@@ -349,11 +424,19 @@ class Detector:
     def _score(self, units: Prepared, vectors: dict[str, np.ndarray]) -> CheckResult:
         headline = vectors[units.headline]
         lead_similarity = float(vectors[units.lead] @ headline)
-        cosines = np.stack([vectors[s] for s in units.sentences]) @ headline
+        sentence_vectors = np.stack([vectors[s] for s in units.sentences])
+        cosines = sentence_vectors @ headline
         index = int(np.argmax(cosines))
         sentence_similarity = float(cosines[index])
         similarity = combine(lead_similarity, sentence_similarity)
-        features = pair_features(lead_similarity, cosines, units.headline, units.text)
+        features = pair_features(
+            lead_similarity,
+            cosines,
+            units.headline,
+            units.text,
+            sentence_vectors=sentence_vectors,
+            sentence_count=units.sentence_count,
+        )
         reasons = rule_reasons(units)
         probability = None
         if self.calibration is None:

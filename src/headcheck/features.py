@@ -15,6 +15,11 @@ Each feature is cheap once the pair's texts are embedded:
   people, places and figures.
 * ``headline_words``, ``body_words``: log word counts, so short headlines and short bodies get
   their own say.
+* ``coherence``: the mean cosine between the body's first sentences (a story's sentences are
+  about one thing; an index page's teasers, or teasers above a story, are not); 1 for a body
+  of one sentence.
+* ``body_sentences``: the log count of the body's article sentences (a body cut after its
+  first sentence has one).
 """
 
 from __future__ import annotations
@@ -33,6 +38,8 @@ FEATURE_NAMES: tuple[str, ...] = (
     "number_overlap",
     "headline_words",
     "body_words",
+    "coherence",
+    "body_sentences",
 )
 #: Body characters searched for the headline's words.
 SCANNED_CHARS = 4_000
@@ -78,8 +85,23 @@ def lexical_features(headline: str, body: str) -> tuple[float, float, float, flo
     )
 
 
+def coherence(sentence_vectors: np.ndarray) -> float:
+    """The mean cosine between distinct sentences (rows of normalised vectors); 1 for one."""
+    n = len(sentence_vectors)
+    if n < 2:
+        return 1.0
+    gram = sentence_vectors @ sentence_vectors.T
+    return float((gram.sum() - np.trace(gram)) / (n * (n - 1)))
+
+
 def pair_features(
-    lead_cosine: float, sentence_cosines: np.ndarray, headline: str, body: str
+    lead_cosine: float,
+    sentence_cosines: np.ndarray,
+    headline: str,
+    body: str,
+    *,
+    sentence_vectors: np.ndarray,
+    sentence_count: int,
 ) -> np.ndarray:
     """The row of FEATURE_NAMES for one pair."""
     ranked = np.sort(sentence_cosines)[::-1]
@@ -89,6 +111,8 @@ def pair_features(
             float(ranked[0]),
             float(ranked[:3].mean()),
             *lexical_features(headline, body),
+            coherence(sentence_vectors),
+            math.log1p(sentence_count),
         ],
         dtype=np.float64,
     )

@@ -8,6 +8,8 @@ from typing import Any, Literal, get_args
 #: Why a pair was flagged. Pairs that were not scored carry the input problem instead.
 Reason = Literal[
     "low_similarity",  # scored, and the headline is too unlike the body
+    "index_page",  # the body is a list of other stories' teasers (read as a corpus)
+    "mixed_text",  # other stories' teasers stand above (or around) the body's own story
     "missing_title",  # the headline field is absent or null
     "missing_text",  # the body field is absent or null
     "empty_title",  # the headline is empty once cleaned (whitespace, tags only)

@@ -26,6 +26,8 @@ SCANNED_SENTENCES = 60
 SENTENCE_CHARS = 400
 #: Fragments shorter than this many words are joined to the sentence that follows them.
 MIN_SENTENCE_WORDS = 4
+#: Paragraphs of a body kept for the corpus evidence.
+MAX_PARAGRAPHS = 12
 #: Only this much of a body is cleaned at all: a 10 MB body costs no more than a long article.
 MAX_BODY_CHARS = 10_000
 
@@ -143,6 +145,12 @@ class Prepared:
     #: The cleaned body without its boilerplate (its first SCANNED_SENTENCES sentences), for
     #: the lexical features.
     text: str = ""
+    #: Sentences of the article text (its first SCANNED_SENTENCES), before the cut to
+    #: MAX_SENTENCES.
+    sentence_count: int = 0
+    #: The cleaned body's first MAX_PARAGRAPHS paragraphs, each on one line: what the corpus
+    #: evidence matches against other bodies' openings (an index page's teasers).
+    paragraphs: tuple[str, ...] = ()
 
 
 def prepare(headline: str, body: str) -> Prepared:
@@ -162,4 +170,6 @@ def prepare(headline: str, body: str) -> Prepared:
         sentences=tuple(s[:SENTENCE_CHARS] for s in kept[:MAX_SENTENCES]),
         boilerplate_text=is_boilerplate_text(split),
         text=" ".join(kept),
+        sentence_count=len(kept),
+        paragraphs=tuple(p for p in clean_body.split("\n") if p.strip())[:MAX_PARAGRAPHS],
     )

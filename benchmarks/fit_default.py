@@ -1,0 +1,232 @@
+"""Fit the shipped default decision on labelled realistic crawls of the development data.
+
+``headcheck scan`` without ``--calibration`` decides with the calibration shipped in the
+package (``src/headcheck/defaults/<backend>.json``). This script writes it: it builds
+labelled crawls with ``../shared/bench/crawl.py`` from FNC-1 train and ARC train (fault
+shares 5, 10 and 20%, seeds 101-103, which the benchmark's seeds 1-3 do not use), once with
+the builder's boilerplate strings and once with ``benchmarks/strings.json`` (other site,
+widget, wall and error strings written for this project), reads each as one corpus as
+``scan`` does, and fits on every row:
+
+* the context decision (FEATURE_NAMES + CONTEXT_FEATURE_NAMES) and the corpus-free decision
+  (FEATURE_NAMES), logistic models fitted on the labels of the rows no rule flags (the model
+  decides only those), and
+* their thresholds, per headline-length bucket, so that ``--target`` of the genuine rows are
+  flagged, rule flags included.
+
+It also fits on one data set and measures on the other, as a check that the decision is not
+a description of one file (printed, not stored).
+
+Usage: python benchmarks/fit_default.py [--backend torch] [--target 0.007] [--check-only]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import tempfile
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+from crawl import SETS, SHARED, install_memo  # noqa: E402  (a sibling script, not a package)
+
+STRINGS = HERE / "strings.json"
+SHARES = (0.05, 0.10, 0.20)
+SEEDS = (101, 102, 103)
+
+
+def crawls(work: Path) -> list[tuple[str, Path]]:
+    out = []
+    for name, folder in SETS.items():
+        for share in SHARES:
+            for seed in SEEDS:
+                for strings in (None, STRINGS):
+                    tag = "own" if strings else "builtin"
+                    path = work / f"{name}-{share:g}-{seed}-{tag}.jsonl"
+                    command = [
+                        sys.executable, str(SHARED / "bench" / "crawl.py"),
+                        str(SHARED / "data" / folder), "--share", str(share),
+                        "--seed", str(seed), "-o", str(path),
+                    ]  # fmt: skip
+                    if strings:
+                        command += ["--strings", str(strings)]
+                    subprocess.run(command, check=True, stderr=subprocess.DEVNULL)
+                    out.append((name, path))
+    return out
+
+
+def evidence(path: Path, detector: Any) -> dict[str, np.ndarray]:
+    """The feature rows, labels, kinds and rule flags of one crawl read as a corpus."""
+    from headcheck.context import NEIGHBOURS
+
+    rows = [json.loads(line) for line in path.open(encoding="utf-8")]
+    found = detector.block_evidence([(r["title"], r["text"]) for r in rows], neighbours=NEIGHBOURS)
+    keys = found.keys
+    ruled = np.array(
+        [bool(set(found.results[k].reasons) - {"low_similarity"}) for k in keys], dtype=bool
+    )
+    structure = (found.teasers.counts >= 2) | np.array(found.cut, dtype=bool)
+    return {
+        "x": found.rows,
+        "raw": np.array([found.results[k].features for k in keys], dtype=np.float64),
+        "y": np.array([rows[k]["label"] for k in keys]),
+        "kind": np.array([rows[k]["kind"] for k in keys]),
+        "ruled": ruled | structure,
+        "unscored_faults": np.array(
+            [sum(1 for i, r in enumerate(rows) if i not in set(keys) and r["label"])]
+        ),
+    }
+
+
+def stack(parts: list[dict[str, np.ndarray]]) -> dict[str, np.ndarray]:
+    return {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
+
+
+#: The fault kinds the models learn from: the headline and wall kinds, and the cut body
+#: (the teasers of index pages and mixed bodies are found by the corpus rule instead).
+LEARNED = ("genuine", "genuine_noisy", "random_headline", "near_topic_headline",
+           "boilerplate_headline", "boilerplate_body", "truncated_body")  # fmt: skip
+#: The corpus-free decision leaves the cut body out: without a corpus, length says little.
+LEARNED_ALONE = LEARNED[:-1]
+
+
+def headline_words(data: dict[str, np.ndarray]) -> np.ndarray:
+    # headline_words is not a corpus-relative column: the log count as computed.
+    return np.rint(np.expm1(data["x"][:, _ALL.index("headline_words")])).astype(int)
+
+
+def fit_trees(data: dict[str, np.ndarray], target: float) -> Any:
+    """The context decision: boosted trees on the learned kinds' unflagged rows."""
+    from sklearn.ensemble import HistGradientBoostingClassifier
+
+    from headcheck.boosted import Trees
+    from headcheck.calibration import CONTEXT_DECISION_NAMES, ContextDecision, labelled_thresholds
+
+    learn = ~data["ruled"] & np.isin(data["kind"], LEARNED)
+    y = data["y"][learn]
+    weight = np.where(y == 1, (y == 0).sum() / max(1, y.sum()), 1.0)
+    model = HistGradientBoostingClassifier(
+        max_iter=200, max_depth=3, learning_rate=0.1, min_samples_leaf=100,
+        l2_regularization=1.0, early_stopping=False, random_state=0,
+    )  # fmt: skip
+    model.fit(data["x"][learn], y, sample_weight=weight)
+    trees = Trees.of(model)
+    short, long = labelled_thresholds(
+        trees.probabilities(data["x"]), data["y"], headline_words(data), target=target,
+        flagged=data["ruled"],
+    )  # fmt: skip
+    return ContextDecision(
+        CONTEXT_DECISION_NAMES, trees, short, long, round(float(data["y"].mean()), 4)
+    )
+
+
+def fit_alone(data: dict[str, np.ndarray], target: float) -> Any:
+    """The corpus-free decision: a logistic model over FEATURE_NAMES."""
+    from headcheck.calibration import fit_labelled
+    from headcheck.features import FEATURE_NAMES
+
+    keep = np.isin(data["kind"], LEARNED_ALONE)
+    return fit_labelled(
+        data["raw"][keep], data["y"][keep], headline_words(data)[keep],
+        target=target, names=FEATURE_NAMES, flagged=data["ruled"][keep],
+    )  # fmt: skip
+
+
+def measure(decision: Any, data: dict[str, np.ndarray], corpus: bool) -> dict[str, Any]:
+    x = data["x"] if corpus else data["raw"]
+    p = decision.probabilities(x)
+    words = headline_words(data)
+    cut = np.where(words <= 5, decision.short_threshold, decision.long_threshold)
+    flagged = (p >= cut) | data["ruled"]
+    y, kind = data["y"], data["kind"]
+    out = {
+        "false_flags": round(float(flagged[y == 0].mean()), 4),
+        "recall": round(float(flagged[y == 1].mean()), 4),
+    }
+    for k in sorted(set(kind[y == 1].tolist())):
+        out[k] = round(float(flagged[kind == k].mean()), 3)
+    return out
+
+
+_ALL: tuple[str, ...] = ()
+
+
+def main(argv: list[str] | None = None) -> None:
+    global _ALL
+    from headcheck.calibration import CONTEXT_DECISION_NAMES, Calibration
+    from headcheck.corpus import _versions
+    from headcheck.detector import Detector
+
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--backend", choices=["torch", "onnx"], default="torch")
+    parser.add_argument("--target", type=float, default=0.007)
+    parser.add_argument("--check-only", action="store_true", help="fit and print; write nothing")
+    parser.add_argument("--load", type=Path, help="fit on evidence saved by --dump instead")
+    parser.add_argument("--dump", type=Path, help="also save the evidence rows here (.npz)")
+    parser.add_argument(
+        "--cache", type=Path, default=Path(tempfile.gettempdir()) / "headcheck-bench-embeddings"
+    )
+    args = parser.parse_args(argv)
+    _ALL = CONTEXT_DECISION_NAMES
+    args.cache.mkdir(parents=True, exist_ok=True)
+    if args.load:
+        with np.load(args.load) as stored:
+            sets = {
+                name: {k.split(".", 1)[1]: stored[k] for k in stored.files if k.startswith(name)}
+                for name in SETS
+            }
+    else:
+        memo = install_memo(args.backend, args.cache / f"{args.backend}.npz")
+        detector = Detector(backend=args.backend, calibration=None, cache_size=0)
+        with tempfile.TemporaryDirectory() as folder:
+            by_set: dict[str, list[dict[str, np.ndarray]]] = {}
+            for number, (name, path) in enumerate(crawls(Path(folder))):
+                found = evidence(path, detector)
+                found["crawl"] = np.full(len(found["y"]), number)
+                by_set.setdefault(name, []).append(found)
+                memo.save()
+        sets = {name: stack(parts) for name, parts in by_set.items()}
+    if args.dump:
+        np.savez(args.dump, **{f"{n}.{k}": v for n, d in sets.items() for k, v in d.items()})
+    everything = stack(list(sets.values()))
+    for fitter, corpus, label in ((fit_trees, True, "context"), (fit_alone, False, "corpus-free")):
+        for train, test in (("fnc1", "arc"), ("arc", "fnc1")):
+            decision = fitter(sets[train], args.target)
+            print(f"{label}: fitted on {train}, measured on {test}:",
+                  measure(decision, sets[test], corpus))  # fmt: skip
+        decision = fitter(everything, args.target)
+        for name, data in sets.items():
+            print(f"{label}: fitted on both, measured on {name}:", measure(decision, data, corpus))
+    context = fit_trees(everything, args.target)
+    alone = fit_alone(everything, args.target)
+    if args.check_only:
+        return
+    calibration = Calibration.of(
+        alone,
+        target=args.target,
+        model="all-MiniLM-L6-v2",
+        mode="default",
+        size=len(everything["y"]),
+        versions=_versions(),
+    )
+    calibration = replace(
+        calibration,
+        backend=args.backend,
+        context=context,
+    )
+    destination = HERE.parent / "src" / "headcheck" / "defaults" / f"{args.backend}.json"
+    destination.parent.mkdir(exist_ok=True)
+    calibration.save(destination)
+    print(f"wrote {destination}", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()
