@@ -84,8 +84,9 @@ def build_parser() -> argparse.ArgumentParser:
     scan.add_argument(
         "--threshold",
         type=float,
-        default=DEFAULT_THRESHOLD,
-        help=f"flag pairs whose similarity is below this (default: {DEFAULT_THRESHOLD})",
+        default=None,
+        help="flag pairs whose similarity is below this instead of deciding with headcheck's "
+        f"shipped decision (e.g. {DEFAULT_THRESHOLD})",
     )
     scan.add_argument("--only-flagged", action="store_true", help="write flagged rows only")
     scan.add_argument(
@@ -147,10 +148,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     calibrate = commands.add_parser(
         "calibrate",
-        help="fit a calibrated decision on a corpus (labels optional)",
-        description="Learn what a mismatch looks like on INPUT by re-pairing its headlines "
-        "with other bodies (or from --label-field), and choose thresholds that "
-        "flag --target-fpr of its genuine pairs. Writes JSON.",
+        help="adapt headcheck's shipped decision to a corpus (labels optional)",
+        description="Read INPUT as scan does and adapt headcheck's shipped decision to it: "
+        "without labels, fit the cheap stage on its pairs and record the share it flags; with "
+        "--label-field, choose thresholds that flag --target-fpr of its genuine pairs. A "
+        "corpus of fewer than 200 usable pairs keeps the shipped decision. Writes JSON.",
     )
     _corpus_arguments(calibrate, FORMATS)
     calibrate.add_argument("-o", "--output", required=True, help="calibration file to write")
@@ -163,7 +165,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--target-fpr",
         type=_rate,
         default=0.01,
-        help="false-flag rate to allow on genuine pairs (default 0.01)",
+        help="false-flag rate to allow on genuine pairs, with --label-field (default 0.01)",
     )
     calibrate.add_argument(
         "--max-pairs",
@@ -171,7 +173,7 @@ def build_parser() -> argparse.ArgumentParser:
         default=20_000,
         help="fit on a fixed-seed sample of this many records (default 20000)",
     )
-    calibrate.add_argument("--seed", type=_count, default=0, help="seed of sampling and re-pairing")
+    calibrate.add_argument("--seed", type=_count, default=0, help="seed of the --max-pairs sample")
 
     evaluate = commands.add_parser(
         "evaluate",
@@ -193,8 +195,9 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument(
         "--threshold",
         type=float,
-        default=DEFAULT_THRESHOLD,
-        help=f"uncalibrated threshold (default {DEFAULT_THRESHOLD})",
+        default=None,
+        help="evaluate a plain similarity threshold instead of the shipped decision "
+        f"(e.g. {DEFAULT_THRESHOLD})",
     )
     evaluate.add_argument("--json", action="store_true", help="print the report as JSON")
     _report_parser(commands, FORMATS, DEFAULT_THRESHOLD)
@@ -247,7 +250,7 @@ def _report_parser(commands: Any, formats: Sequence[str], threshold: float) -> N
         default=20_000,
         help="re-pair a fixed-seed sample of this many pairs for the histogram (default 20000)",
     )
-    report.add_argument("--seed", type=_count, default=0, help="seed of sampling and re-pairing")
+    report.add_argument("--seed", type=_count, default=0, help="seed of the --max-pairs sample")
     report.add_argument(
         "--plot-dir",
         default=None,
@@ -263,8 +266,9 @@ def _decision_arguments(parser: argparse.ArgumentParser, threshold: float) -> No
     parser.add_argument(
         "--threshold",
         type=float,
-        default=threshold,
-        help=f"flag pairs whose similarity is below this (default: {threshold})",
+        default=None,
+        help="flag pairs whose similarity is below this instead of deciding with headcheck's "
+        f"shipped decision (e.g. {threshold})",
     )
     parser.add_argument(
         "--calibration",
@@ -327,8 +331,12 @@ def _detector(args: argparse.Namespace, **overrides: Any) -> Any:
         "backend": args.backend,
         "context": not args.no_context,
     }
-    for name in ("threshold", "device", "allow_download", "calibration"):
+    for name in ("device", "allow_download"):
         if hasattr(args, name):
+            options[name] = getattr(args, name)
+    # Unset, these leave the Detector's default: headcheck's shipped decision.
+    for name in ("threshold", "calibration"):
+        if getattr(args, name, None) is not None:
             options[name] = getattr(args, name)
     return Detector(**options, **overrides)
 
@@ -466,11 +474,25 @@ def _calibrate(args: argparse.Namespace) -> int:
         calibration.save(args.output)
     except (ModelError, CalibrationError, ValueError, OSError) as exc:
         _fail(str(exc))
+    if calibration.mode == "default":
+        from headcheck.corpus import MIN_CALIBRATION_PAIRS
+
+        print(
+            f"headcheck: fewer than {MIN_CALIBRATION_PAIRS} usable pairs (with distinct "
+            f"bodies) in {args.input}: too few to adapt to; wrote headcheck's shipped decision "
+            f"unchanged to {args.output}",
+            file=sys.stderr,
+        )
+        return EXIT_OK
     print(
         f"headcheck: calibrated on {calibration.corpus_size} pairs ({calibration.mode}); "
         f"thresholds {calibration.short_threshold:.3f} (headlines of 5 words or fewer) and "
-        f"{calibration.long_threshold:.3f}; estimated mismatch rate "
-        f"{calibration.estimated_mismatch_rate:.1%}; "
+        f"{calibration.long_threshold:.3f}; "
+        + (
+            f"flags {calibration.estimated_mismatch_rate:.1%} of it; "
+            if calibration.mode == "self"
+            else f"labelled mismatches {calibration.estimated_mismatch_rate:.1%}; "
+        )
         + (
             "no context decision; "
             if calibration.context is None

@@ -28,7 +28,8 @@ index of the distinct headlines and leads of the pairs checked together (a *bloc
   the corpus (an index page is a list of other stories' teasers; a mixed body has them above
   its own story).
 * ``relative_body_words``: the body's log word count minus the corpus median (a body cut
-  after its first sentence is far shorter than the corpus's articles).
+  after its first sentence is far shorter than the corpus's articles); the median is
+  that of the anchors (see :func:`relative_to_corpus`).
 * ``neighbour_headlines``: the mean cosine between the headline and the headlines of the
   NEIGHBOURS bodies most like this body (other pairs' leads): the stories next to a body
   carry headlines like its own, unless its headline belongs elsewhere.
@@ -105,6 +106,8 @@ class CorpusIndex:
     #: For each headline row, the lead rows it sits on in the corpus; and the other way.
     bodies_of: dict[int, set[int]]
     headlines_of: dict[int, set[int]]
+    #: For each headline row, the position of its first pair.
+    headline_first: tuple[int, ...] = ()
 
     @classmethod
     def of(
@@ -129,11 +132,17 @@ class CorpusIndex:
             lead_vectors[lead_at],
             bodies_of,
             headlines_of,
+            tuple(headline_at),
         )
 
     @property
     def bodies(self) -> int:
         return len(self.lead_rows)
+
+    @property
+    def headline_texts(self) -> list[str]:
+        """The distinct headlines, in row order."""
+        return list(self.headline_rows)
 
     def features(
         self,
@@ -321,15 +330,13 @@ def body_features(
     """The ``teaser_paragraphs`` and ``relative_body_words`` columns of a corpus's pairs,
     from their body texts, paragraphs and log body word counts; and the teasers found."""
     found = teasers(texts, paragraphs)
-    median = float(np.median(body_words)) if len(body_words) else 0.0
-    return np.column_stack([np.log1p(found.counts), body_words - median]), found
+    # relative_body_words is centred on the corpus with the other relative columns.
+    return np.column_stack([np.log1p(found.counts), body_words]), found
 
 
-#: Columns of a corpus's feature rows that are read relative to the corpus: minus its median,
-#: over its robust spread (the interquartile range of a normal is 1.349 standard deviations).
-#: Most pairs of a crawl are genuine, so its median and spread are those of its genuine
-#: pairs, and the decision carries over between corpora whose pairs are alike in other ways
-#: (news against reader comments: FNC-1's genuine cosines sit far above ARC's).
+#: Columns of a corpus's feature rows that are read relative to the corpus (see
+#: :func:`relative_to_corpus`; the interquartile range of a normal is 1.349 standard
+#: deviations).
 RELATIVE_FEATURES: tuple[str, ...] = (
     "lead_cosine",
     "sentence_cosine",
@@ -350,12 +357,39 @@ RELATIVE_FEATURES: tuple[str, ...] = (
 MIN_SPREAD = 0.02
 
 
+#: Columns only centred on the corpus (log counts: a difference of them is a ratio).
+CENTRED_FEATURES: tuple[str, ...] = ("relative_body_words",)
+#: An *anchor* is a pair whose body is among its headline's best bodies and whose headline is
+#: among its body's best headlines (``story_body`` and ``story_headline`` at least this):
+#: almost surely genuine, whatever the share of faults in the corpus. The corpus is read
+#: against its anchors when it has at least MIN_ANCHORS of them, else against all its pairs.
+ANCHOR_STORY = 0.95
+MIN_ANCHORS = 30
+
+
+def anchors(rows: np.ndarray, names: Sequence[str]) -> np.ndarray:
+    """Which pairs of a corpus's raw feature rows are anchors."""
+    story_body = rows[:, list(names).index("story_body")]
+    story_headline = rows[:, list(names).index("story_headline")]
+    return (story_body >= ANCHOR_STORY) & (story_headline >= ANCHOR_STORY)
+
+
 def relative_to_corpus(rows: np.ndarray, names: Sequence[str]) -> np.ndarray:
-    """``rows`` with the RELATIVE_FEATURES columns re-expressed against the corpus's own."""
+    """``rows`` with the RELATIVE_FEATURES columns re-expressed against the corpus's anchors
+    (minus their median, over their robust spread) and the CENTRED_FEATURES minus their
+    median. Anchors stand for the corpus's genuine pairs, so the decision carries over
+    between corpora whose genuine pairs differ (news against reader comments: FNC-1's
+    genuine cosines sit far above ARC's) and holds however many of its pairs are faults."""
     out = np.array(rows, dtype=np.float64, copy=True)
+    if not len(out):
+        return out
+    anchor = anchors(out, names)
+    reference = out[anchor] if anchor.sum() >= MIN_ANCHORS else out
     for column, name in enumerate(names):
-        if name in RELATIVE_FEATURES and len(out):
-            values = out[:, column]
-            low, median, high = np.quantile(values, [0.25, 0.5, 0.75])
-            out[:, column] = (values - median) / max((high - low) / 1.349, MIN_SPREAD)
+        if name in RELATIVE_FEATURES:
+            low, median, high = np.quantile(reference[:, column], [0.25, 0.5, 0.75])
+            spread = max((high - low) / 1.349, MIN_SPREAD)
+            out[:, column] = (out[:, column] - median) / spread
+        elif name in CENTRED_FEATURES:
+            out[:, column] -= np.median(reference[:, column])
     return out

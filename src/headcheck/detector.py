@@ -51,6 +51,9 @@ MIXED_REST_CHARS = 300
 #: A flagged body of one sentence, this far below the corpus's median log word count (about
 #: a third of its length), is given as cut short rather than as a mismatch.
 SHORT_BODY = -1.0
+#: A flagged pair's body gets another pair's headline as a suggestion when that headline's
+#: cosine with it is at least this much above its own headline's.
+SUGGESTION_MARGIN = 0.2
 
 
 @dataclass(frozen=True)
@@ -65,6 +68,9 @@ class BlockEvidence:
     rows: np.ndarray | None
     teasers: Teasers | None
     cut: list[bool] | None
+    index: CorpusIndex | None = None
+    #: The scored pairs' lead vectors (rows in ``keys`` order).
+    leads: np.ndarray | None = None
 
 
 def _missing(value: Any) -> bool:
@@ -306,7 +312,7 @@ class Detector:
             ]
         )
         rows = relative_to_corpus(rows, CONTEXT_DECISION_NAMES)
-        return BlockEvidence(results, keys, units, rows, found, cut_copies(bodies))
+        return BlockEvidence(results, keys, units, rows, found, cut_copies(bodies), index, texts[3])
 
     def _check_block(
         self, block: list[tuple[Any, Any]], decision: ContextDecision
@@ -341,7 +347,26 @@ class Detector:
             if structure is not None and structure not in reasons:
                 reasons.append(structure)
             results[k] = replace(result, reasons=tuple(reasons), mismatch_probability=probability)
+            if structure == "low_similarity" or "boilerplate_title" in reasons:
+                results[k] = self._suggest(results[k], evidence, row)
         return results
+
+    @staticmethod
+    def _suggest(result: CheckResult, evidence: BlockEvidence, row: int) -> CheckResult:
+        """The result with the corpus's headline that fits its body best as a suggestion,
+        when that headline fits it far better than its own (by SUGGESTION_MARGIN)."""
+        assert evidence.index is not None and evidence.leads is not None
+        cosines = evidence.index.headlines @ evidence.leads[row]
+        best = int(np.argmax(cosines))
+        own = evidence.index.headline_rows.get(evidence.units[row].headline)
+        if best == own or cosines[best] - (cosines[own] if own is not None else 0.0) < (
+            SUGGESTION_MARGIN
+        ):
+            return result
+        text = evidence.index.headline_texts[best]
+        # The index's rows are the headlines' first occurrences, in order of the pairs.
+        position = evidence.keys[evidence.index.headline_first[best]]
+        return replace(result, suggestion=text, suggestion_position=position)
 
     def _check_batch(
         self,

@@ -48,6 +48,10 @@ class CheckResult:
     #: Which stage decided: "model" (the transformer) or "cheap" (the cascade's first stage,
     #: whose similarity and probability are then its estimates of the model's); None unscored.
     stage: Stage | None = None
+    #: Read as a corpus: the headline of another pair that fits this body far better than its
+    #: own (a swapped title to repair), and that pair's position among the pairs checked.
+    suggestion: str | None = None
+    suggestion_position: int | None = None
 
     @property
     def is_mismatch(self) -> bool:
@@ -71,7 +75,17 @@ PROBABILITY_FIELD = "headline_mismatch_probability"
 MISMATCH_FIELD = "is_headline_mismatch"
 REASON_FIELD = "headline_mismatch_reason"
 EVIDENCE_FIELD = "headline_evidence"
-RESULT_FIELDS = (SIMILARITY_FIELD, PROBABILITY_FIELD, MISMATCH_FIELD, REASON_FIELD, EVIDENCE_FIELD)
+SUGGESTION_FIELD = "headline_suggestion"
+#: With an id field: the id of the record whose headline is suggested.
+SUGGESTION_ID_FIELD = "headline_suggestion_id"
+RESULT_FIELDS = (
+    SIMILARITY_FIELD,
+    PROBABILITY_FIELD,
+    MISMATCH_FIELD,
+    REASON_FIELD,
+    EVIDENCE_FIELD,
+    SUGGESTION_FIELD,
+)
 
 
 def join_reasons(reasons: tuple[str, ...]) -> str | None:
@@ -90,4 +104,5 @@ def result_fields(result: CheckResult, *, evidence: bool = True) -> dict[str, An
     }
     if evidence:
         fields[EVIDENCE_FIELD] = result.evidence
+        fields[SUGGESTION_FIELD] = result.suggestion
     return fields

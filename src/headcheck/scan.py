@@ -18,6 +18,7 @@ from headcheck.result import (
     MISMATCH_FIELD,
     REASON_FIELD,
     SIMILARITY_FIELD,
+    SUGGESTION_ID_FIELD,
     result_fields,
 )
 
@@ -131,6 +132,7 @@ def scan_rows(
         checked = (list(detector.check_many(chunk_pairs)) for chunk_pairs in pairs())
     for chunk_results in checked:
         chunk = waiting.popleft()
+        readable = [row for row in chunk if row.record is not None]
         results = iter(chunk_results)
         for row in chunk:
             if row.record is None:
@@ -157,6 +159,10 @@ def scan_rows(
             if options.only_flagged and not fields[MISMATCH_FIELD]:
                 continue
             if options.id_field is not None:
+                at = None if row.record is None else result.suggestion_position
+                fields[SUGGESTION_ID_FIELD] = (
+                    None if at is None else readable[at].record.get(options.id_field)  # type: ignore[union-attr]  # readable rows have records
+                )
                 yield {options.id_field: record.get(options.id_field), **fields}
             else:
                 yield {**record, **fields}
