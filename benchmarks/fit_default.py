@@ -63,6 +63,47 @@ def crawls(work: Path) -> list[tuple[str, Path]]:
     return out
 
 
+#: Crawls of many headlines per body as well (a body re-scraped under several titles): the
+#: related pairs of a fixed-seed sample of STANCE_BODIES bodies, plus this share of its
+#: unrelated ones as random headlines, so that the decision learns what repeats say.
+STANCE_SHARES = (0.1, 0.4)
+STANCE_BODIES = 400
+
+
+def stance_crawls(work: Path) -> list[tuple[str, Path]]:
+    import pandas as pd
+
+    out = []
+    for name, folder in SETS.items():
+        data = SHARED / "data" / folder
+        bodies = pd.read_csv(next(data.glob("*bodies*.csv"))).drop_duplicates("Body ID")
+        stances = pd.read_csv(next(data.glob("*stances*.csv")))
+        for share, seed in zip(STANCE_SHARES, SEEDS, strict=False):
+            rng = np.random.default_rng(seed)
+            chosen = set(rng.choice(bodies["Body ID"].to_numpy(), STANCE_BODIES, replace=False))
+            pairs = stances[stances["Body ID"].isin(chosen)].merge(bodies, on="Body ID")
+            related = pairs[pairs.Stance != "unrelated"]
+            unrelated = pairs[pairs.Stance == "unrelated"]
+            n_bad = min(len(unrelated), round(share * len(related) / (1 - share)))
+            rows = [
+                (h, b, 0, "genuine")
+                for h, b in zip(related.Headline, related.articleBody, strict=True)
+            ]
+            picked = unrelated.iloc[rng.permutation(len(unrelated))[:n_bad]]
+            rows += [
+                (h, b, 1, "random_headline")
+                for h, b in zip(picked.Headline, picked.articleBody, strict=True)
+            ]
+            path = work / f"{name}-stances-{share:g}.jsonl"
+            with path.open("w", encoding="utf-8") as f:
+                for k in rng.permutation(len(rows)):
+                    h, b, label, kind = rows[k]
+                    record = {"title": str(h), "text": str(b), "label": label, "kind": kind}
+                    f.write(json.dumps(record) + "\n")
+            out.append((name, path))
+    return out
+
+
 def evidence(path: Path, detector: Any) -> dict[str, np.ndarray]:
     """The feature rows, labels, kinds and rule flags of one crawl read as a corpus."""
     from headcheck.context import NEIGHBOURS
@@ -188,7 +229,8 @@ def main(argv: list[str] | None = None) -> None:
         detector = Detector(backend=args.backend, calibration=None, cache_size=0)
         with tempfile.TemporaryDirectory() as folder:
             by_set: dict[str, list[dict[str, np.ndarray]]] = {}
-            for number, (name, path) in enumerate(crawls(Path(folder))):
+            every = crawls(Path(folder)) + stance_crawls(Path(folder))
+            for number, (name, path) in enumerate(every):
                 found = evidence(path, detector)
                 found["crawl"] = np.full(len(found["y"]), number)
                 by_set.setdefault(name, []).append(found)

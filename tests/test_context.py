@@ -12,17 +12,38 @@ import numpy as np
 import pytest
 
 from headcheck import Detector
+from headcheck.boosted import Trees
 from headcheck.calibration import (
     CONTEXT_DECISION_NAMES,
     Calibration,
     CalibrationError,
     ContextDecision,
 )
-from headcheck.context import CONTEXT_FEATURE_NAMES, MIN_BODIES, CorpusIndex, cut_copies
+from headcheck.context import INDEX_FEATURE_NAMES, MIN_BODIES, CorpusIndex, cut_copies
+from headcheck.corpus import MIN_CALIBRATION_PAIRS
 from headcheck.features import FEATURE_NAMES
 
 FNC1 = Path(__file__).resolve().parents[2] / "shared" / "data" / "fnc1-train"
-REPEAT = CONTEXT_FEATURE_NAMES.index("headline_repeat")
+REPEAT = CONTEXT_DECISION_NAMES.index("headline_repeat")
+
+
+def stump(feature: int, threshold: float) -> Trees:
+    """One split: a mismatch (log-odds +20) where the feature is at most ``threshold``."""
+    return Trees(
+        0.0,
+        ((
+            (float(feature), threshold, 1.0, 2.0, 0.0, 0.0, 0.0),
+            (0.0, 0.0, 0.0, 0.0, 20.0, 0.0, 1.0),
+            (0.0, 0.0, 0.0, 0.0, -20.0, 0.0, 1.0),
+        ),),
+    )  # fmt: skip
+
+
+def never_flags() -> Calibration:
+    n = len(FEATURE_NAMES)
+    return Calibration(
+        FEATURE_NAMES, (0.0,) * n, (1.0,) * n, (0.0,) * n, -30.0, 0.5, 0.5, 0.01, "m", "self", 1
+    )
 
 
 def unit(*values: float) -> np.ndarray:
@@ -40,8 +61,8 @@ def test_a_headline_that_fits_another_body_better_has_a_negative_gap() -> None:
     vectors_l = np.stack([sport_b, vote_b, vote_b])
     index = CorpusIndex.of(headlines, vectors_h, leads, vectors_l)
     rows = index.features(headlines, vectors_h, leads, vectors_l)
-    assert rows.shape == (3, len(CONTEXT_FEATURE_NAMES))
-    named = dict(zip(CONTEXT_FEATURE_NAMES, rows.T, strict=True))
+    assert rows.shape == (3, len(INDEX_FEATURE_NAMES))
+    named = dict(zip(INDEX_FEATURE_NAMES, rows.T, strict=True))
     # Two bodies in the index: a gap is its own cosine minus the mean of both.
     assert named["headline_gap"][0] > 0.3 and named["headline_gap"][2] < -0.3
     assert named["body_gap"][1] > 0.3 and named["body_gap"][2] < -0.3
@@ -59,9 +80,9 @@ def test_an_index_of_one_body_gives_neutral_features() -> None:
     h, lead = unit(1, 0), unit(1, 0.2)
     index = CorpusIndex.of(["a"], h[None], ["b"], lead[None])
     row = index.features(["a"], h[None], ["b"], lead[None])[0]
-    rows = dict(zip(CONTEXT_FEATURE_NAMES, row, strict=True))
+    rows = dict(zip(INDEX_FEATURE_NAMES, row, strict=True))
     assert rows == pytest.approx(
-        {name: 1.0 if name.startswith("story") else 0.0 for name in CONTEXT_FEATURE_NAMES}
+        {name: 1.0 if name.startswith("story") else 0.0 for name in INDEX_FEATURE_NAMES}
     )
 
 
@@ -76,18 +97,13 @@ def test_cut_copies_are_starts_of_much_longer_bodies() -> None:
 
 
 def test_context_decision_is_validated_when_loaded() -> None:
-    """A context section of the wrong width, names or sizes is refused with the reason."""
-    base = Calibration(
-        FEATURE_NAMES, (0.0,) * 8, (1.0,) * 8, (0.0,) * 8, 0.0, 0.5, 0.5, 0.01, "m", "self", 10
-    )
-    width = len(CONTEXT_DECISION_NAMES)
-    context = ContextDecision(
-        CONTEXT_DECISION_NAMES, (0.0,) * width, (1.0,) * width, (0.0,) * width, 0.0, 0.5, 0.5
-    )
-    good = replace(base, context=context)
+    """A context section of the wrong names, sizes or trees is refused with the reason."""
+    context = ContextDecision(CONTEXT_DECISION_NAMES, stump(REPEAT, 0.0), 0.5, 0.5)
+    good = replace(never_flags(), context=context)
     assert Calibration.from_json(good.to_json()) == good
     for change, message in (
-        (lambda c: c.update(coef=[0.0] * 3), "context coef must be"),
+        (lambda c: c["trees"]["nodes"][0][0].__setitem__(0, 999), "a split names a feature"),
+        (lambda c: c["trees"]["nodes"][0][0].__setitem__(2, 0), "come after it"),
         (lambda c: c.update(feature_names=list(FEATURE_NAMES)), "context feature_names"),
         (lambda c: c.update(neighbours=0), "neighbours"),
         (lambda c: c.update(block=10), "block"),
@@ -122,15 +138,9 @@ def test_a_block_decides_with_the_corpus_and_a_small_one_without(detector: Detec
     flags re-paired headlines when their own pairs are in the block; a block of fewer than
     MIN_BODIES bodies keeps the corpus-free decision (here: never flag)."""
     genuine, wrong = _fnc1_sample(MIN_BODIES + 20)
-    n, width = len(FEATURE_NAMES), len(CONTEXT_DECISION_NAMES)
-    coef = [0.0] * width
-    coef[n + REPEAT] = -20.0  # probability above 0.5 when headline_repeat < 0
-    context = ContextDecision(
-        CONTEXT_DECISION_NAMES, (0.0,) * width, (1.0,) * width, tuple(coef), 0.0, 0.5, 0.5
-    )
-    never = Calibration(
-        FEATURE_NAMES, (0.0,) * n, (1.0,) * n, (0.0,) * n, -30.0, 0.5, 0.5, 0.01, "m", "self", 1
-    )
+    # A mismatch where the headline fits another body it sits on better (headline_repeat < 0).
+    context = ContextDecision(CONTEXT_DECISION_NAMES, stump(REPEAT, -0.05), 0.5, 0.5)
+    never = never_flags()
     calibrated = detector.with_calibration(replace(never, context=context))
     assert calibrated.chunk_size == context.block
     pairs = genuine + wrong
@@ -151,17 +161,16 @@ def test_a_block_decides_with_the_corpus_and_a_small_one_without(detector: Detec
 
 
 @pytest.mark.skipif(not FNC1.is_dir(), reason=f"FNC-1 data not found at {FNC1}")
-def test_calibrate_fits_a_context_decision_that_scan_uses(
+def test_calibrate_keeps_the_shipped_decision_that_scan_uses(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """`calibrate` on a crawl of enough bodies writes a context decision; `scan` reads the
-    file as one corpus with it (its verdicts are check_many's over the whole file, which
-    differ from pair-by-pair ones), and `--no-context` gives the corpus-free verdicts; both
-    decisions' thresholds use the mismatch share the context decision estimates, whether or
-    not `calibrate --no-context` keeps it."""
+    """`calibrate` on a crawl of enough bodies writes the shipped context decision with its
+    cheap stage; `scan` reads the file as one corpus with it (its verdicts are check_many's
+    over the whole file), and `--no-context` gives the corpus-free verdicts."""
+    from headcheck.calibration import default_calibration
     from headcheck.cli import main
 
-    genuine, wrong = _fnc1_sample(MIN_BODIES + 50)
+    genuine, wrong = _fnc1_sample(MIN_CALIBRATION_PAIRS + 20)
     crawl = tmp_path / "crawl.jsonl"
     with open(crawl, "w", encoding="utf-8") as f:
         for i, (title, text) in enumerate(genuine + wrong[:10]):
@@ -170,18 +179,17 @@ def test_calibrate_fits_a_context_decision_that_scan_uses(
     assert main(["calibrate", str(crawl), "-o", str(path), "--backend", "onnx"]) == 0
     assert "context decision thresholds" in capsys.readouterr().err
     calibration = Calibration.load(path)
+    shipped = default_calibration("onnx")
+    assert calibration.mode == "self" and calibration.cascade is not None
     assert calibration.context is not None
-    assert calibration.context.feature_names == CONTEXT_DECISION_NAMES
-    # One crawl, one mismatch share: the corpus-free thresholds use the context estimate,
-    # also when the context decision is not kept.
-    assert calibration.estimated_mismatch_rate == calibration.context.estimated_mismatch_rate
+    assert calibration.context.trees == shipped.context.trees  # type: ignore[union-attr]
+    assert calibration.long_threshold == shipped.long_threshold
+    # The share it flags: about the ten re-paired pairs of 240.
+    assert 0.0 < calibration.estimated_mismatch_rate < 0.15
     plain_path = tmp_path / "plain.json"
     assert main(["calibrate", str(crawl), "-o", str(plain_path), "--backend", "onnx",
                  "--no-context"]) == 0  # fmt: skip
-    plain = Calibration.load(plain_path)
-    assert plain.context is None
-    assert plain.estimated_mismatch_rate == calibration.estimated_mismatch_rate
-    assert plain.long_threshold == calibration.long_threshold
+    assert Calibration.load(plain_path).context is None
 
     checked = tmp_path / "wrong.jsonl"
     with open(checked, "w", encoding="utf-8") as f:
@@ -209,3 +217,4 @@ def test_calibrate_fits_a_context_decision_that_scan_uses(
         for name, rows in outputs.items()
     }
     assert caught["context"] >= caught["alone"]
+    assert caught["context"] >= 0.9 * len(wrong)

@@ -23,7 +23,7 @@ F = len(FEATURE_NAMES)
 def valid() -> dict[str, Any]:
     return {
         "format": "headcheck-calibration",
-        "format_version": 1,
+        "format_version": 2,
         "feature_names": list(FEATURE_NAMES),
         "mean": [0.0] * F,
         "scale": [1.0] * F,

@@ -35,7 +35,7 @@ def test_self_calibration_without_labels_flags_mismatches_and_few_genuine(
 ) -> None:
     """Calibrated on an unlabelled crawl (genuine pairs + 3% others), the decision catches
     unrelated headlines and flags few genuine ones."""
-    related, unrelated = fnc_sample(80)
+    related, unrelated = fnc_sample(220)
     crawl = related + unrelated[: len(related) * 3 // 100]
     calibration = calibrate(crawl, detector=detector, target=0.01, seed=1)
     calibrated = Detector(encoder=detector.encoder, calibration=calibration)

@@ -50,13 +50,17 @@ from dataclasses import dataclass
 
 import numpy as np
 
-CONTEXT_FEATURE_NAMES: tuple[str, ...] = (
+#: The columns of :meth:`CorpusIndex.features`.
+INDEX_FEATURE_NAMES: tuple[str, ...] = (
     "headline_gap",
     "body_gap",
     "story_body",
     "story_headline",
     "headline_repeat",
     "body_repeat",
+)
+CONTEXT_FEATURE_NAMES: tuple[str, ...] = (
+    *INDEX_FEATURE_NAMES,
     "teaser_paragraphs",
     "relative_body_words",
     "neighbour_headlines",
@@ -153,7 +157,7 @@ class CorpusIndex:
         *,
         neighbours: int = NEIGHBOURS,
     ) -> np.ndarray:
-        """Rows of CONTEXT_FEATURE_NAMES for pairs with these texts and (normalised) vectors."""
+        """Rows of INDEX_FEATURE_NAMES for pairs with these texts and (normalised) vectors."""
         own = np.einsum("nd,nd->n", headline_vectors, lead_vectors).astype(np.float64)
         headline_ids = np.array([self.headline_rows.get(t, -1) for t in headlines], dtype=int)
         lead_ids = np.array([self.lead_rows.get(t, -1) for t in leads], dtype=int)
