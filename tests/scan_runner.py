@@ -31,7 +31,9 @@ def main() -> None:
     parser.add_argument("--batch-size", type=int, default=64)
     parser.add_argument("--on-error", default="fail")
     args = parser.parse_args()
-    detector = Detector(encoder=HashEncoder(delay=args.delay), batch_size=args.batch_size)
+    detector = Detector(
+        encoder=HashEncoder(delay=args.delay), batch_size=args.batch_size, calibration=None
+    )
     started = time.perf_counter()
     stats = scan_file(
         args.input,

@@ -143,9 +143,7 @@ def test_self_calibrated_cascade_agrees_with_the_model_on_fnc(detector: Detector
     assert calibration.cascade is not None
     pairs = related + unrelated[:300]
     # The cascade serves the corpus-free decision: pairs decided one by one.
-    full = Detector(
-        encoder=detector.encoder, calibration=calibration, cascade=False, context=False
-    )
+    full = Detector(encoder=detector.encoder, calibration=calibration, cascade=False, context=False)
     fast = Detector(encoder=detector.encoder, calibration=calibration, context=False)
     full_results, fast_results = list(full.check_many(pairs)), list(fast.check_many(pairs))
     pairs_of_results = zip(full_results, fast_results, strict=True)

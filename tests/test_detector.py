@@ -70,9 +70,12 @@ def test_every_reason_code(detector: Detector, headline: object, body: object, r
 
 
 def test_reason_codes_list_is_complete() -> None:
-    """REASONS lists exactly the codes the parametrised test covers."""
+    """REASONS lists exactly the codes the parametrised test covers, and the two that need
+    a corpus (tests/test_crawl_decision.py)."""
     assert set(REASONS) == {
         "low_similarity",
+        "index_page",
+        "mixed_text",
         "missing_title",
         "missing_text",
         "empty_title",
@@ -138,10 +141,15 @@ def test_check_many_streams_batch_by_batch(detector: Detector) -> None:
             consumed += 1
             yield POLITICS_TITLE, POLITICS
 
-    fresh = Detector(encoder=detector.encoder, batch_size=4)
+    fresh = Detector(encoder=detector.encoder, batch_size=4, context=False)
     stream = fresh.check_many(pairs())
     first = next(stream)
     assert isinstance(first, CheckResult) and consumed == 4
+    # Read as a corpus, a block is read whole before its first result.
+    block = Detector(encoder=detector.encoder, batch_size=4).check_many(pairs())
+    consumed = 0
+    next(block)
+    assert consumed == 100
 
 
 def test_check_many_keeps_order_and_count(detector: Detector) -> None:
@@ -198,7 +206,9 @@ def test_with_calibration_shares_model_and_cache_and_decides(detector: Detector)
     assert not good.is_mismatch
     assert bad.mismatch_probability is not None and bad.mismatch_probability > 0.5
     assert bad.reasons == ("low_similarity",)
-    assert detector.check(POLITICS_TITLE, POLITICS).mismatch_probability is None
+    # The twin without a calibration decides by the plain threshold again.
+    plain = detector.with_calibration(None)
+    assert plain.check(POLITICS_TITLE, POLITICS).mismatch_probability is None
 
 
 def test_punctuation_only_fields_are_empty(detector: Detector) -> None:

@@ -66,7 +66,10 @@ def test_killed_cli_run_resumes_to_identical_output(tmp_path: Path) -> None:
             if i == 120:
                 f.write("[1, 2]\n")  # and one after it
     exe = headcheck_command()
-    common = ["scan", str(source), "--batch-size", "16", "--on-error", "skip", "--no-progress"]
+    # --threshold: checkpoints come batch by batch (the shipped decision reads a whole
+    # 20,000-row block as a corpus before it writes).
+    common = ["scan", str(source), "--batch-size", "16", "--on-error", "skip", "--no-progress",
+              "--threshold", "0.25"]  # fmt: skip
     whole = tmp_path / "whole.jsonl"
     done = subprocess.run(
         [exe, *common, "-o", str(whole)], capture_output=True, text=True, timeout=600
@@ -136,7 +139,9 @@ def interrupted_scan(source: Path, output: Path, after: int, **options: Any) -> 
 
 def run(source: Path, output: Path, *, resume: bool = False, **kwargs: Any) -> ScanStats:
     progress = kwargs.pop("progress", None)
-    detector = Detector(encoder=HashEncoder(), batch_size=kwargs.pop("batch_size", 8))
+    detector = Detector(
+        encoder=HashEncoder(), batch_size=kwargs.pop("batch_size", 8), calibration=None
+    )
     return scan_file(
         str(source),
         str(output),
@@ -253,7 +258,7 @@ def test_unresumable_outputs_are_refused_clearly(tmp_path: Path, output: str) ->
         scan_file(
             str(source),
             target,
-            detector=Detector(encoder=HashEncoder()),
+            detector=Detector(encoder=HashEncoder(), calibration=None),
             options=ScanOptions(),
             input_format="jsonl",
             output_format=detect_format(output) if output != "-" else "jsonl",
@@ -299,7 +304,7 @@ def test_ctrl_c_in_the_cli_keeps_the_partial_output_and_says_resume(
     out = tmp_path / "out.jsonl"
     monkeypatch.setattr(
         "headcheck.detector.Detector",
-        lambda **_: Detector(encoder=InterruptedEncoder(calls=4), batch_size=8),
+        lambda **_: Detector(encoder=InterruptedEncoder(calls=4), batch_size=8, calibration=None),
     )
     status = cli.main(["scan", str(source), "-o", str(out), "-q"])
     assert status == cli.EXIT_INTERRUPTED

@@ -365,8 +365,8 @@ MIN_SPREAD = 0.02
 CENTRED_FEATURES: tuple[str, ...] = ("relative_body_words",)
 #: An *anchor* is a pair whose body is among its headline's best bodies and whose headline is
 #: among its body's best headlines (``story_body`` and ``story_headline`` at least this):
-#: almost surely genuine, whatever the share of faults in the corpus. The corpus is read
-#: against its anchors when it has at least MIN_ANCHORS of them, else against all its pairs.
+#: almost surely genuine, whatever the share of faults in the corpus. A corpus needs at
+#: least MIN_ANCHORS of them to be read against.
 ANCHOR_STORY = 0.95
 MIN_ANCHORS = 30
 
@@ -378,17 +378,19 @@ def anchors(rows: np.ndarray, names: Sequence[str]) -> np.ndarray:
     return (story_body >= ANCHOR_STORY) & (story_headline >= ANCHOR_STORY)
 
 
-def relative_to_corpus(rows: np.ndarray, names: Sequence[str]) -> np.ndarray:
+def relative_to_corpus(rows: np.ndarray, names: Sequence[str]) -> np.ndarray | None:
     """``rows`` with the RELATIVE_FEATURES columns re-expressed against the corpus's anchors
     (minus their median, over their robust spread) and the CENTRED_FEATURES minus their
     median. Anchors stand for the corpus's genuine pairs, so the decision carries over
     between corpora whose genuine pairs differ (news against reader comments: FNC-1's
-    genuine cosines sit far above ARC's) and holds however many of its pairs are faults."""
+    genuine cosines sit far above ARC's) and holds however many of its pairs are faults.
+    None when the corpus has fewer than MIN_ANCHORS anchors: nothing to read it against (a
+    batch of nothing but re-paired headlines, say), so its pairs are decided one by one."""
     out = np.array(rows, dtype=np.float64, copy=True)
-    if not len(out):
-        return out
     anchor = anchors(out, names)
-    reference = out[anchor] if anchor.sum() >= MIN_ANCHORS else out
+    if anchor.sum() < MIN_ANCHORS:
+        return None
+    reference = out[anchor]
     for column, name in enumerate(names):
         if name in RELATIVE_FEATURES:
             low, median, high = np.quantile(reference[:, column], [0.25, 0.5, 0.75])

@@ -213,7 +213,11 @@ class Detector:
         iterator = iter(pairs)
         if self.context is not None:
             while block := list(islice(iterator, self.context.block)):
-                yield from self._check_block(block, self.context)
+                if len(block) < MIN_BODIES:  # too few to be a corpus, whatever their bodies
+                    for start in range(0, len(block), self.batch_size):
+                        yield from self._check_batch(block[start : start + self.batch_size])
+                else:
+                    yield from self._check_block(block, self.context)
             return
         while batch := list(islice(iterator, self.batch_size)):
             yield from self._check_batch(batch)
@@ -312,6 +316,8 @@ class Detector:
             ]
         )
         rows = relative_to_corpus(rows, CONTEXT_DECISION_NAMES)
+        if rows is None:  # too few pairs vouch for each other to read the rest against
+            return BlockEvidence(results, keys, units, None, None, None)
         return BlockEvidence(results, keys, units, rows, found, cut_copies(bodies), index, texts[3])
 
     def _check_block(
