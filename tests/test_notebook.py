@@ -56,10 +56,10 @@ def test_walkthrough_runs_on_the_examples(kernel: str) -> None:
     outcome = json.loads("".join(o.text for o in last if o.output_type == "stream").strip())
     assert outcome["data"] == "examples"
     assert (outcome["articles"], outcome["flagged"]) == (39, 12)
-    assert outcome["calibration"] == "calibrated on the labels"
+    assert outcome["calibration"] == "the shipped decision (fewer than 200 usable pairs)"
     assert outcome["roc_auc"] > 0.9 and outcome["flagged_calibrated"] > 0
     assert CRICKET_TITLE in outcome["flagged_titles"]
     report = Path(outcome["files"]["report"]).read_text(encoding="utf-8")
     assert report.count('<img src="data:image/png;base64,') >= 5
     calibration = json.loads(Path(outcome["files"]["calibration"]).read_text(encoding="utf-8"))
-    assert calibration["format"] == "headcheck-calibration" and calibration["mode"] == "labelled"
+    assert calibration["format"] == "headcheck-calibration" and calibration["mode"] == "default"

@@ -74,6 +74,13 @@ def png_size(data_uri: str) -> tuple[int, int]:
 
 
 @pytest.fixture(scope="module")
+def detector(detector: Detector) -> Detector:
+    """The report's own mechanics are tested on the plain threshold decision (0.25); a
+    calibrated report has a test of its own."""
+    return detector.with_calibration(None)
+
+
+@pytest.fixture(scope="module")
 def labelled(detector: Detector, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Report]:
     """The examples reported as HTML with labels and groups, the plots also written as files."""
     folder = tmp_path_factory.mktemp("labelled")
