@@ -289,7 +289,8 @@ def test_calibrated_report_shows_probabilities(detector: Detector, tmp_path: Pat
         output_format="html",
         plot_dir=tmp_path / "plots",
     )
-    assert report.summary.decision.startswith("calibrated (labelled)")
+    # 39 examples are too few to adapt to: the shipped decision decides.
+    assert report.summary.decision.startswith("calibrated (default)")
     assert report.summary.threshold is None and report.summary.probabilities is not None
     assert (tmp_path / "plots" / "probability.png").is_file()
     assert set(report.repaired_probabilities) == {"random", "near-topic"}
