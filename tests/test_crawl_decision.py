@@ -88,10 +88,15 @@ def test_teasers_are_paragraphs_that_open_other_bodies() -> None:
     firsts = [s.split(". ")[0] + "." for s in stories]
     index_page = "\n".join(firsts[:5])
     mixed = "\n".join(firsts[:3]) + "\n" + "The real story is told here at length. " * 20
-    texts = [*stories, index_page, mixed]
+    # A story of several paragraphs and another extraction of it (a longer tail): copies
+    # of one article open each other, but are no teasers.
+    article = "\n".join(
+        f"Paragraph {k} of the article says a thing at some length." for k in range(4)
+    )
+    texts = [*stories, index_page, mixed, article, article + "\nShare this story."]
     paragraphs = [t.split("\n") for t in texts]
     found = teasers(texts, paragraphs)
-    assert found.counts.tolist() == [0] * 6 + [5, 3]
+    assert found.counts.tolist() == [0] * 6 + [5, 3, 0, 0]
     assert found.rest_chars[6] < 50 and found.rest_chars[7] > 500
 
 

@@ -318,8 +318,13 @@ def teasers(texts: Sequence[str], paragraphs: Sequence[Sequence[str]]) -> Teaser
     for row, (text, parts) in enumerate(zip(openings.flat, paragraphs, strict=True)):
         others: set[int] = set()
         teaser_chars = 0
+        # Bodies that go on as this one does past its first paragraph are copies of it (a
+        # re-scrape, another extraction), not stories it gives teasers of.
+        copies = set(openings.opened(" ".join(parts[:2])[: len(parts[0]) + 40])) if parts else set()
         for part in parts:
-            opened = [r for r in openings.opened(part) if openings.flat[r] != text]
+            opened = [
+                r for r in openings.opened(part) if openings.flat[r] != text and r not in copies
+            ]
             if opened:
                 others.add(opened[0])
                 teaser_chars += len(part)

@@ -44,7 +44,7 @@ DEFAULT_CACHE_SIZE = 20_000
 #: result with its evidence sentence is a few hundred bytes, keyed by a 16-byte digest).
 PAIRS_PER_TEXT = 5
 #: Read as a corpus, a body is an index page or a mixed body when this many of its
-#: paragraphs open other bodies of it (two do when nothing else flags the pair); mixed when
+#: paragraphs open other bodies of it (two do when the decision flags the pair); mixed when
 #: at least MIXED_REST_CHARS of it are left once they are set aside.
 TEASER_RULE = 3
 MIXED_REST_CHARS = 300
@@ -336,15 +336,15 @@ class Detector:
             if evidence.cut[row] and "truncated_text" not in reasons:
                 reasons.append("truncated_text")
             teasers = int(evidence.teasers.counts[row])
+            probability = float(probabilities[row])
+            flagged = probability >= decision.threshold_for(len(units.headline.split()))
             structure: Reason | None = None
-            if teasers >= TEASER_RULE or (teasers >= 2 and not reasons):
+            if teasers >= TEASER_RULE or (teasers >= 2 and flagged):
                 structure = (
                     "mixed_text"
                     if evidence.teasers.rest_chars[row] >= MIXED_REST_CHARS
                     else "index_page"
                 )
-            probability = float(probabilities[row])
-            flagged = probability >= decision.threshold_for(len(units.headline.split()))
             if flagged and structure is None and not reasons:
                 if units.sentence_count <= 1 and relative[row] <= SHORT_BODY:
                     structure = "truncated_text"
