@@ -205,7 +205,11 @@ def _pairs_side(
         partner_similarity[excluded] = -np.inf
         by_query[rows] = _top_mean(query_similarity, partner_similarity, take)
         by_partner[rows] = _top_mean(partner_similarity, partner_similarity, take)
-    return by_query, by_partner
+    # A pair with fewer than k others (all the rest copies of it) has no neighbours to read.
+    return (
+        np.where(np.isfinite(by_query), by_query, 0.0),
+        np.where(np.isfinite(by_partner), by_partner, 0.0),
+    )
 
 
 def neighbour_features(
