@@ -44,9 +44,9 @@ DEFAULT_CACHE_SIZE = 20_000
 #: result with its evidence sentence is a few hundred bytes, keyed by a 16-byte digest).
 PAIRS_PER_TEXT = 5
 #: Read as a corpus, a body is an index page or a mixed body when this many of its
-#: paragraphs open other bodies of it (two do when the decision flags the pair); mixed when
-#: at least MIXED_REST_CHARS of it are left once they are set aside.
-TEASER_RULE = 3
+#: paragraphs open other bodies of it (copies of itself aside); mixed when at least
+#: MIXED_REST_CHARS of it are left once they are set aside.
+TEASER_RULE = 2
 MIXED_REST_CHARS = 300
 #: A flagged body of one sentence, this far below the corpus's median log word count (about
 #: a third of its length), is given as cut short rather than as a mismatch.
@@ -339,7 +339,7 @@ class Detector:
             probability = float(probabilities[row])
             flagged = probability >= decision.threshold_for(len(units.headline.split()))
             structure: Reason | None = None
-            if teasers >= TEASER_RULE or (teasers >= 2 and flagged):
+            if teasers >= TEASER_RULE:
                 structure = (
                     "mixed_text"
                     if evidence.teasers.rest_chars[row] >= MIXED_REST_CHARS
