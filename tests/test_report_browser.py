@@ -93,7 +93,8 @@ def _check(page: Any, outside: list[str]) -> None:
     images = page.evaluate(
         "Array.from(document.images).map(i => [i.complete, i.naturalWidth, i.naturalHeight])"
     )
-    assert len(images) == 5  # histogram, flagged rates, ROC, precision-recall, calibration
+    # histogram, probabilities, flagged rates, ROC, precision-recall, calibration
+    assert len(images) == 6
     assert all(complete and width > 0 and height > 0 for complete, width, height in images)
     assert page.evaluate("typeof window.__pwned") == "undefined"
     text = page.evaluate("document.body.innerText")
