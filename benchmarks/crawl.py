@@ -210,7 +210,9 @@ def main(argv: list[str] | None = None) -> None:
         "--configs", nargs="+", choices=["default", "calibrated"], default=["default", "calibrated"]
     )
     parser.add_argument("--no-real-pages", action="store_true")
-    parser.add_argument("--backend", choices=["torch", "onnx"], default="torch")
+    parser.add_argument(
+        "--backend", choices=["torch", "onnx"], default=None, help="default: scan's default"
+    )
     parser.add_argument(
         "--cache",
         type=Path,
@@ -219,6 +221,9 @@ def main(argv: list[str] | None = None) -> None:
     )
     parser.add_argument("--json", type=Path, help="also write every score here")
     args = parser.parse_args(argv)
+    from headcheck.model import default_backend
+
+    args.backend = args.backend or default_backend()
     cache = None
     if str(args.cache):
         args.cache.mkdir(parents=True, exist_ok=True)

@@ -226,7 +226,7 @@ def main(argv: list[str] | None = None) -> None:
             }
     else:
         memo = install_memo(args.backend, args.cache / f"{args.backend}.npz")
-        detector = Detector(backend=args.backend, calibration=None, cache_size=0)
+        detector = Detector(backend=args.backend, calibration=None, cache_size=0, scoring="fast")
         with tempfile.TemporaryDirectory() as folder:
             by_set: dict[str, list[dict[str, np.ndarray]]] = {}
             every = crawls(Path(folder)) + stance_crawls(Path(folder))

@@ -261,12 +261,13 @@ def test_calibrate_then_scan_with_the_calibration(
     """The 39 examples are too few to adapt to: calibrate says so and writes the shipped
     decision, which then drives scan and adds the probability."""
     from headcheck.calibration import Calibration, default_calibration
+    from headcheck.model import default_backend
 
     calibration = tmp_path / "calibration.json"
     argv = ["calibrate", str(EXAMPLES), "--label-field", "label", "-o", str(calibration)]
     assert main(argv) == 0
     assert "fewer than 200 usable pairs" in capsys.readouterr().err
-    assert Calibration.load(calibration) == default_calibration("torch")
+    assert Calibration.load(calibration) == default_calibration(default_backend())
     out = tmp_path / "out.jsonl"
     argv = ["scan", str(EXAMPLES), "-o", str(out), "--calibration", str(calibration), "-q"]
     assert main(argv) == 0

@@ -113,7 +113,7 @@ def test_calibrate_counts_usable_pairs_and_keeps_the_default_below_the_minimum()
     assert usable_pairs(pairs) == 50
     detector = Detector(encoder=Refuses())
     kept = calibrate(pairs, detector=detector)
-    assert kept == default_calibration("torch")
+    assert kept == default_calibration(detector.backend)
     assert MIN_CALIBRATION_PAIRS > 50
 
 

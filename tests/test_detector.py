@@ -28,12 +28,28 @@ def test_own_headline_is_not_flagged(detector: Detector) -> None:
 
 
 def test_similarity_combines_lead_and_best_sentence(detector: Detector) -> None:
-    """The score is the mean of the lead and best-sentence cosines."""
-    result = detector.check(POLITICS_TITLE, POLITICS)
+    """With a plain threshold (the full scoring) the score is the mean of the lead and
+    best-sentence cosines, all in the transformer's space."""
+    plain = detector.with_calibration(None)
+    assert plain.scoring == "full"
+    result = plain.check(POLITICS_TITLE, POLITICS)
     assert result.lead_similarity is not None and result.sentence_similarity is not None
     assert result.similarity == pytest.approx(
         (result.lead_similarity + result.sentence_similarity) / 2
     )
+
+
+def test_fast_scoring_compares_sentences_in_the_static_space(detector: Detector) -> None:
+    """The shipped decision's scoring: the transformer reads the headline and the lead only
+    (the score is their cosine); the sentences are compared with static vectors."""
+    assert detector.scoring == "fast"
+    result = detector.check(POLITICS_TITLE, POLITICS)
+    assert result.lead_similarity is not None and result.sentence_similarity is not None
+    assert result.similarity == pytest.approx(result.lead_similarity)
+    full = detector.with_calibration(None).check(POLITICS_TITLE, POLITICS)
+    assert full.lead_similarity == pytest.approx(result.lead_similarity, abs=1e-6)
+    assert abs(full.sentence_similarity - result.sentence_similarity) > 1e-3  # other space
+    assert result.evidence is not None and "Geneva" in result.evidence
 
 
 @pytest.mark.parametrize(
@@ -198,6 +214,7 @@ def test_with_calibration_shares_model_and_cache_and_decides(detector: Detector)
         "test",
         "labelled",
         100,
+        backend=detector.backend,
     )
     twin = detector.with_calibration(calibration)
     assert twin.encoder is detector.encoder and twin._cache is detector._cache

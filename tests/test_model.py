@@ -36,11 +36,16 @@ def test_folder_that_is_not_a_model_gives_a_clear_error(tmp_path: Path) -> None:
         Detector(model=tmp_path).check("a", "b")
 
 
-def test_broken_model_folder_gives_one_clear_error(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("backend", "message"), [("torch", "could not load the model"), ("onnx", "could not export")]
+)
+def test_broken_model_folder_gives_one_clear_error(
+    tmp_path: Path, backend: str, message: str
+) -> None:
     """A folder that looks like a model but cannot load says so and what to do."""
     (tmp_path / "modules.json").write_text("not json")
-    with pytest.raises(ModelError, match="could not load the model"):
-        Detector(model=tmp_path).check("a", "b")
+    with pytest.raises(ModelError, match=message):
+        Detector(model=tmp_path, backend=backend).check("a", "b")  # type: ignore[arg-type]
 
 
 def test_local_model_folder_is_loaded(tmp_path: Path) -> None:

@@ -14,7 +14,13 @@ import jsonschema
 import pytest
 
 from conftest import EXAMPLES, ROOT
-from headcheck.calibration import MAX_FILE_BYTES, Calibration, CalibrationError, schema
+from headcheck.calibration import (
+    FORMAT_VERSION,
+    MAX_FILE_BYTES,
+    Calibration,
+    CalibrationError,
+    schema,
+)
 from headcheck.features import FEATURE_NAMES
 
 F = len(FEATURE_NAMES)
@@ -23,7 +29,7 @@ F = len(FEATURE_NAMES)
 def valid() -> dict[str, Any]:
     return {
         "format": "headcheck-calibration",
-        "format_version": 2,
+        "format_version": FORMAT_VERSION,
         "feature_names": list(FEATURE_NAMES),
         "mean": [0.0] * F,
         "scale": [1.0] * F,

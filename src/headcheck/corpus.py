@@ -154,7 +154,7 @@ def calibrate(
     shipped = default_calibration(detector.backend)
     if usable_pairs(pairs) < MIN_CALIBRATION_PAIRS:
         return replace(shipped, context=shipped.context if context else None)
-    plain = detector.with_calibration(None)
+    plain = detector.with_calibration(None, scoring="fast")
     results: list[CheckResult] = []
     rows: list[np.ndarray] = []
     row_keys: list[int] = []

@@ -27,6 +27,14 @@ Backend = Literal["torch", "onnx"]
 BACKENDS: tuple[str, ...] = get_args(Backend)
 
 
+def default_backend() -> Backend:
+    """``onnx`` where onnxruntime and onnx are installed (they are dependencies of headcheck,
+    so everywhere their wheels exist), else ``torch``."""
+    if all(importlib.util.find_spec(name) is not None for name in ("onnxruntime", "onnx")):
+        return "onnx"
+    return "torch"
+
+
 class ModelError(RuntimeError):
     """The model could not be found or loaded; the message says what to install or pass."""
 
@@ -165,13 +173,13 @@ class SentenceTransformerEncoder:
 def load_encoder(
     model: str | os.PathLike[str] | None,
     *,
-    backend: Backend = "torch",
+    backend: Backend | None = None,
     device: str | None = None,
     allow_download: bool = False,
     threads: int | None = None,
 ) -> Encoder:
     """The encoder for ``backend``; ``threads`` caps the CPU threads it uses (None: all)."""
-    if backend == "onnx":
+    if (backend or default_backend()) == "onnx":
         from headcheck.onnx_backend import OnnxEncoder
 
         return OnnxEncoder(model, allow_download=allow_download, threads=threads)
@@ -182,7 +190,10 @@ def load_encoder(
     return SentenceTransformerEncoder(model, device=device, allow_download=allow_download)
 
 
-def check_backend(backend: str) -> Backend:
+def check_backend(backend: str | None) -> Backend:
+    """``backend`` checked; None stands for :func:`default_backend`."""
+    if backend is None:
+        return default_backend()
     if backend not in BACKENDS:
         raise ValueError(f"backend must be one of {', '.join(BACKENDS)}, got {backend!r}")
     return backend  # type: ignore[return-value]  # checked just above

@@ -19,6 +19,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import sys
 import warnings
 from pathlib import Path
 
@@ -127,7 +128,12 @@ class OnnxEncoder:
         self.name = (DEFAULT_MODEL_NAME if model is None else str(model)) + " (onnx int8)"
         self.path = cache_dir() / "onnx" / f"{cache_key(folder)}.int8.onnx"
         if not self.path.is_file():
-            logger.info("exporting %s to ONNX int8 at %s (once)", folder, self.path)
+            # First use only: said on stderr, since it takes a while and writes to the cache.
+            print(
+                f"headcheck: exporting the model to ONNX, once, about a minute ({self.path})",
+                file=sys.stderr,
+                flush=True,
+            )
             try:
                 export_int8(folder, self.path)
             except ModelError:

@@ -6,7 +6,7 @@ import time
 from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from itertools import islice
+from itertools import chain, islice
 from pathlib import Path
 from typing import Any, Literal, get_args
 
@@ -124,10 +124,19 @@ def scan_rows(
                 if row.record is not None
             ]
 
-    if options.workers > 1:
+    workers = options.workers
+    if workers > 1:
+        # Workers pay off only past one chunk (each chunk is checked whole by one of them,
+        # and each loads its own model): an input that fits in one is checked here.
+        first = list(islice(iterator, detector.chunk_size))
+        after = list(islice(iterator, 1))
+        iterator = chain(first, after, iterator)
+        if not after:
+            workers = 1
+    if workers > 1:
         from headcheck.parallel import check_chunks
 
-        checked = check_chunks(pairs(), detector.options(), workers=options.workers)
+        checked = check_chunks(pairs(), detector.options(), workers=workers)
     else:
         checked = (list(detector.check_many(chunk_pairs)) for chunk_pairs in pairs())
     for chunk_results in checked:

@@ -12,7 +12,8 @@ default the packaged all-MiniLM-L6-v2), ``HEADCHECK_THRESHOLD``, ``HEADCHECK_CAL
 with :class:`HeadlineMismatch`), ``HEADCHECK_TITLE_FIELD`` ("title"), ``HEADCHECK_TEXT_FIELD``
 ("text"), ``HEADCHECK_RESULT_FIELD`` ("headcheck"), ``HEADCHECK_BATCH_SIZE`` (16),
 ``HEADCHECK_BATCH_WAIT`` (seconds an item waits for others to fill a batch, 0.05) and
-``HEADCHECK_DEVICE`` and ``HEADCHECK_BACKEND`` ("torch" or "onnx"; a calibration's cheap
+``HEADCHECK_DEVICE`` and ``HEADCHECK_BACKEND`` ("torch" or "onnx"; unset, the calibration's, else
+onnx where onnxruntime is installed; a calibration's cheap
 stage is used when it has one).
 
 Failures: a model that cannot be found or loaded raises ``NotConfigured`` with the reason when
@@ -73,7 +74,8 @@ class PipelineSettings:
     batch_size: int = 16
     batch_wait: float = 0.05
     device: str | None = None
-    backend: Backend = "torch"
+    #: None: the calibration's backend, else headcheck's default (onnx where it runs).
+    backend: Backend | None = None
 
     @classmethod
     def from_settings(cls, settings: Any) -> PipelineSettings:
@@ -100,8 +102,8 @@ class PipelineSettings:
                 f"HEADCHECK_BATCH_SIZE must be >= 1 and HEADCHECK_BATCH_WAIT >= 0, got "
                 f"{batch_size} and {batch_wait}"
             )
-        backend = settings.get("HEADCHECK_BACKEND", "torch")
-        if backend not in BACKENDS:
+        backend = settings.get("HEADCHECK_BACKEND") or None
+        if backend is not None and backend not in BACKENDS:
             raise NotConfigured(
                 f"HEADCHECK_BACKEND is {backend!r}; valid values: {', '.join(BACKENDS)}"
             )

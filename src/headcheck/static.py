@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import io
 import logging
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -67,7 +68,11 @@ class StaticEmbedder:
         folder = Path(folder)
         path = cache_dir() / "static" / f"{cache_key(folder)}.npy"
         if not path.is_file():
-            logger.info("distilling static embeddings of %s to %s (once)", folder, path)
+            print(
+                f"headcheck: distilling the model's static embeddings, once, about 20 s ({path})",
+                file=sys.stderr,
+                flush=True,
+            )
             buffer = io.BytesIO()
             np.save(buffer, distil(folder), allow_pickle=False)
             write_atomically(path, buffer.getvalue())
