@@ -41,12 +41,20 @@ def test_stored_trees_decide_as_the_fitted_model() -> None:
 
 
 def test_the_shipped_decision_loads_for_each_backend() -> None:
-    """The package carries a decision with a context part; every backend gets one."""
+    """The package carries a decision with a context part for every backend, fitted on it,
+    and each file passes the calibration schema (loading it skips that walk, for speed)."""
+    from importlib.resources import files
+
+    from headcheck.calibration import Calibration
+
     for backend in ("torch", "onnx"):
         shipped = default_calibration(backend)
         assert shipped.mode == "default" and shipped.backend == backend
         assert shipped.context is not None
         assert shipped.context.feature_names == CONTEXT_DECISION_NAMES
+        stored = files("headcheck").joinpath("defaults", f"{backend}.json")
+        assert Calibration.from_json(stored.read_text(encoding="utf-8")) == shipped
+        assert json.loads(stored.read_text(encoding="utf-8"))["backend"] == backend
 
 
 def test_a_corpus_is_read_against_its_anchors_whatever_its_share_of_faults() -> None:

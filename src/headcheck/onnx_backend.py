@@ -96,7 +96,16 @@ def export_int8(folder: Path, destination: Path) -> None:
                 opset_version=17,
                 dynamo=False,
             )
-        quantize_dynamic(str(full), str(quantised), weight_type=QuantType.QInt8, per_channel=True)
+        # The quantiser logs advice on the root logger ("consider pre-processing") that a user
+        # cannot act on: silenced for the call (the export runs once, in one thread).
+        previous = logging.root.manager.disable
+        logging.disable(logging.WARNING)
+        try:
+            quantize_dynamic(
+                str(full), str(quantised), weight_type=QuantType.QInt8, per_channel=True
+            )
+        finally:
+            logging.disable(previous)
         write_atomically(destination, quantised.read_bytes())
     finally:
         for path in (full, quantised):

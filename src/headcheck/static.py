@@ -8,8 +8,7 @@ is weighted by its norm to the 8th power. Pieces that carry meaning end up far f
 mean; pieces that occur everywhere ("the", "##s") end up near it, so this weighting plays the
 part of inverse document frequency without a corpus (on 3,000 FNC-1 pairs: ROC-AUC 0.966 for
 headline-lead cosine, against 0.947 with corpus IDF and 0.76 unweighted). A text's embedding
-is then the normalised sum of its pieces' rows: a sparse matrix product, thousands of texts
-per second.
+is then the normalised sum of its pieces' rows: thousands of texts per second.
 """
 
 from __future__ import annotations
@@ -83,16 +82,14 @@ class StaticEmbedder:
 
     def encode(self, texts: list[str]) -> np.ndarray:
         """One normalised row per text (all zeros for a text with no word pieces)."""
-        from scipy.sparse import csr_matrix
-
         encodings = self._tokenizer.encode_batch(texts, add_special_tokens=False)
-        lengths = np.array([len(e.ids) for e in encodings])
+        lengths = np.array([len(e.ids) for e in encodings], dtype=np.int64)
         columns = np.fromiter((i for e in encodings for i in e.ids), dtype=np.int64)
-        pointers = np.concatenate([[0], np.cumsum(lengths)])
-        counts = csr_matrix(
-            (np.ones(len(columns), dtype=np.float32), columns, pointers),
-            shape=(len(texts), self.table.shape[0]),
-        )
-        rows = np.asarray(counts @ self.table)
+        rows = np.zeros((len(texts), self.table.shape[1]), dtype=np.float32)
+        filled = lengths > 0
+        if filled.any():
+            # Sums of each text's rows (numpy alone: scipy would cost half a second to import).
+            starts = (np.cumsum(lengths) - lengths)[filled]
+            rows[filled] = np.add.reduceat(self.table[columns], starts, axis=0)
         norms = np.linalg.norm(rows, axis=1, keepdims=True)
         return rows / np.maximum(norms, 1e-12)
