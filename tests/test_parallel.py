@@ -16,10 +16,42 @@ from headcheck.scan import ScanOptions
 def test_two_workers_write_the_same_file_as_one(tmp_path: Path) -> None:
     """Rows come back in input order with identical results (batches of 8: several chunks)."""
     one, two = tmp_path / "one.jsonl", tmp_path / "two.jsonl"
-    base = ["scan", str(EXAMPLES), "--batch-size", "8", "-q"]
-    assert main([*base, "-o", str(one)]) == 0
+    # Pairs decided one by one come in chunks of a batch (a context block is one chunk).
+    base = ["scan", str(EXAMPLES), "--batch-size", "8", "--no-context", "-q"]
+    assert main([*base, "-o", str(one), "--workers", "1"]) == 0
     assert main([*base, "-o", str(two), "--workers", "2"]) == 0
     assert one.read_bytes() == two.read_bytes()
+
+
+def test_an_input_of_one_block_is_checked_in_this_process(tmp_path: Path) -> None:
+    """With the context decision a file under one block (20,000 rows) is one chunk: no
+    worker would share it, so none is started, and the output is the same."""
+    import multiprocessing
+
+    one, auto = tmp_path / "one.jsonl", tmp_path / "auto.jsonl"
+    assert main(["scan", str(EXAMPLES), "-o", str(one), "--workers", "1", "-q"]) == 0
+    assert main(["scan", str(EXAMPLES), "-o", str(auto), "--workers", "2", "-q"]) == 0
+    assert one.read_bytes() == auto.read_bytes()
+    assert multiprocessing.active_children() == []
+
+
+def test_a_scan_stopped_by_a_bad_row_shuts_its_workers_down(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """An unreadable row stops the run (exit 2) with chunks still in the workers: the pool
+    is shut down then, not left behind waiting."""
+    import multiprocessing
+
+    source = tmp_path / "in.jsonl"
+    lines = EXAMPLES.read_text(encoding="utf-8").splitlines()
+    source.write_text("\n".join([*lines, "{not json", *lines]) + "\n", encoding="utf-8")
+    argv = ["scan", str(source), "-o", str(tmp_path / "out.jsonl"), "--workers", "2",
+            "--batch-size", "4", "--no-context", "-q"]  # fmt: skip
+    with pytest.raises(SystemExit) as exit_info:
+        main(argv)
+    assert exit_info.value.code == 2
+    assert f"in.jsonl:{len(lines) + 1}: invalid JSON" in capsys.readouterr().err
+    assert multiprocessing.active_children() == []
 
 
 def test_onnx_cascade_with_workers_matches_one_process(
@@ -34,8 +66,9 @@ def test_onnx_cascade_with_workers_matches_one_process(
     assert json.loads(calibration.read_text())["backend"] == "onnx"
     base = ["scan", str(EXAMPLES), "--backend", "onnx", "--calibration", str(calibration)]
     one, two = tmp_path / "one.jsonl", tmp_path / "two.jsonl"
-    assert main([*base, "-o", str(one), "--batch-size", "8", "-q"]) == 0
-    assert main([*base, "-o", str(two), "--batch-size", "8", "--workers", "2", "-q"]) == 0
+    base += ["--no-context", "--batch-size", "8", "-q"]  # chunks of a batch: several
+    assert main([*base, "-o", str(one), "--workers", "1"]) == 0
+    assert main([*base, "-o", str(two), "--workers", "2"]) == 0
     assert one.read_bytes() == two.read_bytes()
     flagged = {json.loads(line)["title"] for line in one.read_text().splitlines()
                if json.loads(line)["is_headline_mismatch"]}  # fmt: skip

@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import closing
 from dataclasses import dataclass, field
 from itertools import chain, islice
 from pathlib import Path
@@ -139,44 +140,47 @@ def scan_rows(
         checked = check_chunks(pairs(), detector.options(), workers=workers)
     else:
         checked = (list(detector.check_many(chunk_pairs)) for chunk_pairs in pairs())
-    for chunk_results in checked:
-        chunk = waiting.popleft()
-        readable = [row for row in chunk if row.record is not None]
-        results = iter(chunk_results)
-        for row in chunk:
-            if row.record is None:
-                if options.on_error == "fail":
-                    raise InputError(
-                        source,
-                        f"{row.error} (pass --on-error skip to write an error row and go on)",
-                        row.line,
+    # Closed however the loop ends (an unreadable row, a consumer that stops early): a pool of
+    # workers is shut down then, not left waiting for chunks that never come.
+    with closing(checked):
+        for chunk_results in checked:
+            chunk = waiting.popleft()
+            readable = [row for row in chunk if row.record is not None]
+            results = iter(chunk_results)
+            for row in chunk:
+                if row.record is None:
+                    if options.on_error == "fail":
+                        raise InputError(
+                            source,
+                            f"{row.error} (pass --on-error skip to write an error row and go on)",
+                            row.line,
+                        )
+                    fields: dict[str, Any] = {
+                        SIMILARITY_FIELD: None,
+                        MISMATCH_FIELD: True,
+                        REASON_FIELD: UNREADABLE,
+                        EVIDENCE_FIELD: f"line {row.line}: {row.error}",
+                    }
+                    record: dict[str, Any] = {}
+                    stats.add((UNREADABLE,), scored=False)
+                else:
+                    result = next(results)
+                    fields = result_fields(result)
+                    record = row.record
+                    stats.add(result.reasons, scored=result.scored, cheap=result.stage == "cheap")
+                stats.seconds = earlier + time.perf_counter() - started
+                if options.only_flagged and not fields[MISMATCH_FIELD]:
+                    continue
+                if options.id_field is not None:
+                    at = None if row.record is None else result.suggestion_position
+                    fields[SUGGESTION_ID_FIELD] = (
+                        None if at is None else readable[at].record.get(options.id_field)  # type: ignore[union-attr]  # readable rows have records
                     )
-                fields: dict[str, Any] = {
-                    SIMILARITY_FIELD: None,
-                    MISMATCH_FIELD: True,
-                    REASON_FIELD: UNREADABLE,
-                    EVIDENCE_FIELD: f"line {row.line}: {row.error}",
-                }
-                record: dict[str, Any] = {}
-                stats.add((UNREADABLE,), scored=False)
-            else:
-                result = next(results)
-                fields = result_fields(result)
-                record = row.record
-                stats.add(result.reasons, scored=result.scored, cheap=result.stage == "cheap")
-            stats.seconds = earlier + time.perf_counter() - started
-            if options.only_flagged and not fields[MISMATCH_FIELD]:
-                continue
-            if options.id_field is not None:
-                at = None if row.record is None else result.suggestion_position
-                fields[SUGGESTION_ID_FIELD] = (
-                    None if at is None else readable[at].record.get(options.id_field)  # type: ignore[union-attr]  # readable rows have records
-                )
-                yield {options.id_field: record.get(options.id_field), **fields}
-            else:
-                yield {**record, **fields}
-        if on_batch is not None:
-            on_batch()
+                    yield {options.id_field: record.get(options.id_field), **fields}
+                else:
+                    yield {**record, **fields}
+            if on_batch is not None:
+                on_batch()
 
 
 def scan_file(
