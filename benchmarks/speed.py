@@ -179,12 +179,12 @@ def main() -> None:
         }
         # One untimed run each first: the ONNX export and the static table are made once.
         for name, command in runs.items():
-            run(command(ten, work / f"{name}.warm.out"))
+            run(command(ten, work / f"{name}.warm.jsonl"))
         best: dict[str, dict[str, float]] = {}
         for _ in range(args.repeat):
             for name, command in runs.items():
                 wall, peak, _ = run(command(crawl, work / f"{name}.out.jsonl"))
-                start, _, _ = run(command(ten, work / f"{name}.ten.out"))
+                start, _, _ = run(command(ten, work / f"{name}.ten.jsonl"))
                 entry = best.setdefault(name, {"wall": wall, "start": start, "peak": peak})
                 entry["wall"] = min(entry["wall"], wall)
                 entry["start"] = min(entry["start"], start)
@@ -192,7 +192,7 @@ def main() -> None:
         quality = {
             name: score(labelled, work / f"{name}.out.jsonl") for name in runs if name != "plain"
         }
-        cold = statistics.median(run(runs["default"](ten, work / "cold.out"))[0] for _ in range(3))
+        cold = statistics.median(run(runs["default"](ten, work / "cold.jsonl"))[0] for _ in range(3))
     base = best["plain"]
     figures: dict[str, Any] = {"rows": rows, "share": args.share, "seed": args.seed,
                                "cold_start_s": round(cold, 2), "runs": {}}  # fmt: skip

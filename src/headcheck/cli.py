@@ -309,7 +309,7 @@ def _corpus_arguments(parser: argparse.ArgumentParser, formats: Sequence[str]) -
         choices=BACKENDS,
         default=None,
         help="run the model as an int8 ONNX export built locally on first use (the default "
-        "where onnxruntime is installed; 1.6x faster on CPUs) or with torch; a calibration "
+        "where onnxruntime is installed; 1.7x faster on CPUs) or with torch; a calibration "
         "file is used with the backend it was fitted on",
     )
     parser.add_argument(
