@@ -192,7 +192,8 @@ def main() -> None:
         quality = {
             name: score(labelled, work / f"{name}.out.jsonl") for name in runs if name != "plain"
         }
-        cold = statistics.median(run(runs["default"](ten, work / "cold.jsonl"))[0] for _ in range(3))
+        cold_command = runs["default"](ten, work / "cold.jsonl")
+        cold = statistics.median(run(cold_command)[0] for _ in range(3))
     base = best["plain"]
     figures: dict[str, Any] = {"rows": rows, "share": args.share, "seed": args.seed,
                                "cold_start_s": round(cold, 2), "runs": {}}  # fmt: skip

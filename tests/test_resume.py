@@ -140,7 +140,10 @@ def interrupted_scan(source: Path, output: Path, after: int, **options: Any) -> 
 def run(source: Path, output: Path, *, resume: bool = False, **kwargs: Any) -> ScanStats:
     progress = kwargs.pop("progress", None)
     detector = Detector(
-        encoder=HashEncoder(), batch_size=kwargs.pop("batch_size", 8), calibration=None
+        encoder=HashEncoder(),
+        batch_size=kwargs.pop("batch_size", 8),
+        calibration=None,
+        scoring=kwargs.pop("scoring", None),
     )
     return scan_file(
         str(source),
@@ -227,6 +230,9 @@ def test_resume_refuses_other_options(tmp_path: Path) -> None:
         run(source, out, resume=True, title_field="id")
     with pytest.raises(InputError, match=r"detector\.batch_size was 8, now 4"):
         run(source, out, resume=True, batch_size=4)
+    # Another scoring gives other verdicts: the two halves would not be one decision.
+    with pytest.raises(InputError, match=r"detector\.scoring was 'full', now 'fast'"):
+        run(source, out, resume=True, scoring="fast")
 
 
 def test_resume_refuses_a_shortened_partial_file(tmp_path: Path) -> None:

@@ -49,6 +49,9 @@ def detector_fingerprint(detector: Any) -> dict[str, Any]:
         "batch_size": detector.batch_size,
         "backend": getattr(detector, "backend", "torch"),
         "cascade": getattr(detector, "cascade", None) is not None,
+        # Whether pairs are read as a corpus, and how they are scored, change the verdicts.
+        "context": getattr(detector, "context", None) is not None,
+        "scoring": getattr(detector, "scoring", None),
         "calibration": None
         if calibration is None
         else hashlib.sha256(calibration.to_json().encode()).hexdigest(),
