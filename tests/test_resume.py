@@ -312,7 +312,8 @@ def test_ctrl_c_in_the_cli_keeps_the_partial_output_and_says_resume(
         "headcheck.detector.Detector",
         lambda **_: Detector(encoder=InterruptedEncoder(calls=4), batch_size=8, calibration=None),
     )
-    status = cli.main(["scan", str(source), "-o", str(out), "-q"])
+    # In this process (workers would build detectors of their own, without the patch).
+    status = cli.main(["scan", str(source), "-o", str(out), "-q", "--workers", "1"])
     assert status == cli.EXIT_INTERRUPTED
     assert "interrupted; rerun with --resume to continue" in capsys.readouterr().err
     assert Path(partial_path(str(out))).exists() and Path(state_path(str(out))).exists()

@@ -149,8 +149,9 @@ class OnnxEncoder:
                 raise
             except Exception as exc:
                 raise ModelError(
-                    f"could not export {folder} to ONNX: {type(exc).__name__}: {exc}. "
-                    "Use backend='torch', or check that torch and onnx are installed."
+                    f"could not load the model from {folder} to export it to ONNX: "
+                    f"{type(exc).__name__}: {exc}. Check the folder, or that torch and onnx "
+                    "are installed (or use backend='torch')."
                 ) from exc
         options = onnxruntime.SessionOptions()
         if threads:
