@@ -42,7 +42,11 @@ from typing import Any
 import numpy as np
 
 HERE = Path(__file__).resolve().parent
-SHARED = HERE.parent.parent / "shared"
+sys.path.insert(0, str(HERE))
+
+# The crawl builder, label stripper and scorer of the quality benchmark (a sibling script).
+from crawl import build as build_crawl  # noqa: E402
+from crawl import score, strip  # noqa: E402
 
 
 class PeakMemory:
@@ -127,29 +131,12 @@ def headcheck_command() -> str:
 
 def build(work: Path, share: float, seed: int) -> tuple[Path, Path, Path]:
     """(labelled crawl, the same stripped of its labels, its first 10 rows)."""
-    labelled = work / "crawl.labelled.jsonl"
-    subprocess.run(
-        [sys.executable, str(SHARED / "bench" / "crawl.py"), str(SHARED / "data" / "fnc1-train"),
-         "--share", str(share), "--seed", str(seed), "-o", str(labelled)],
-        check=True, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
+    labelled = build_crawl("fnc1", share, seed, work)
     stripped, ten = work / "crawl.jsonl", work / "ten.jsonl"
-    with labelled.open(encoding="utf-8") as f:
-        rows = [json.loads(line) for line in f]
-    lines = [json.dumps({k: r[k] for k in ("id", "title", "text")}) + "\n" for r in rows]
-    stripped.write_text("".join(lines), encoding="utf-8")
+    strip(labelled, stripped)
+    lines = stripped.read_text(encoding="utf-8").splitlines(keepends=True)
     ten.write_text("".join(lines[:10]), encoding="utf-8")
     return labelled, stripped, ten
-
-
-def score(labelled: Path, output: Path) -> dict[str, Any]:
-    result = output.with_suffix(".score.json")
-    subprocess.run(
-        [sys.executable, str(SHARED / "bench" / "score.py"), str(labelled), str(output),
-         "--json", str(result)],
-        check=True, stdout=subprocess.DEVNULL,
-    )  # fmt: skip
-    return json.loads(result.read_text())
 
 
 def main() -> None:
