@@ -28,8 +28,6 @@ import numpy as np
 from headcheck.cache import cache_dir, cache_key, write_atomically
 from headcheck.model import DEFAULT_MODEL_NAME, ModelError, quiet_loading, resolve_model
 
-logger = logging.getLogger(__name__)
-
 #: Texts are cut to this many word pieces when the model folder does not say.
 DEFAULT_MAX_TOKENS = 256
 

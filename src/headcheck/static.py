@@ -14,7 +14,6 @@ is then the normalised sum of its pieces' rows: thousands of texts per second.
 from __future__ import annotations
 
 import io
-import logging
 import sys
 from pathlib import Path
 
@@ -22,8 +21,6 @@ import numpy as np
 
 from headcheck.cache import cache_dir, cache_key, write_atomically
 from headcheck.model import quiet_loading
-
-logger = logging.getLogger(__name__)
 
 #: Exponent of the row norm that weights each word piece (chosen on FNC-1, see above).
 WEIGHT_POWER = 8
