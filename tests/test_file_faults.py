@@ -180,7 +180,8 @@ def test_csv_with_embedded_newlines_quotes_and_commas_is_read_exactly(tmp_path: 
 
 def test_csv_faults_become_error_rows_naming_the_line(tmp_path: Path) -> None:
     """A stray quote, invalid UTF-8, too many fields and a quote never closed are error rows;
-    every other row is scored, and the error rows say which line."""
+    every other row is scored, and the error rows say which line. A quote never closed is the
+    error of its own line: the records after it are read, not swallowed into it."""
     source = tmp_path / "in.csv"
     source.write_bytes(
         b"id,title,text\n"
@@ -193,7 +194,7 @@ def test_csv_faults_become_error_rows_naming_the_line(tmp_path: Path) -> None:
     )
     rows = scan(source)
     evidence = [r["headline_evidence"] for r in rows]
-    assert [r["headline_mismatch_reason"] for r in rows] == [
+    assert [r["headline_mismatch_reason"] for r in rows[:6]] == [
         None,
         "unreadable_record",
         "unreadable_record",
@@ -201,6 +202,8 @@ def test_csv_faults_become_error_rows_naming_the_line(tmp_path: Path) -> None:
         "low_similarity",
         "unreadable_record",
     ]
+    assert len(rows) == 7 and rows[6]["id"] == "7" and rows[6]["title"] == "lost"
+    assert rows[6]["headline_mismatch_reason"] != "unreadable_record"
     assert evidence[1].startswith("line 3: malformed CSV")
     assert evidence[2] == "line 4: invalid UTF-8 in field(s) title, text"
     assert evidence[3] == "line 5: more fields than the header names"

@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from headcheck import Detector
-from headcheck.io import InputError, detect_format, partial_path
+from headcheck.io import InputError, detect_format
 from headcheck.resume import state_path
 from headcheck.scan import ScanOptions, ScanStats, scan_file
 from synthetic import HashEncoder, articles, write_jsonl
@@ -45,6 +45,12 @@ def wait_for_checkpoint(
             return int(covered)
         time.sleep(0.05)
     raise AssertionError(f"no checkpoint of {rows} rows within {timeout} s")
+
+
+def partial_path(out: Path) -> Path:
+    """The partial file of ``out`` that its checkpoint names (the name is not predictable)."""
+    state = json.loads(Path(state_path(str(out))).read_text())
+    return out.parent / state["partial"]
 
 
 def kill(process: subprocess.Popen[str]) -> None:
@@ -83,7 +89,7 @@ def test_killed_cli_run_resumes_to_identical_output(tmp_path: Path) -> None:
     ) as process:
         covered = wait_for_checkpoint(process, out, rows=48, timeout=300)
         kill(process)
-    partial = Path(partial_path(str(out)))
+    partial = Path(partial_path(out))
     assert not out.exists() and partial.exists()
     assert covered < len(rows)
     with partial.open("ab") as f:  # as if the kill came in the middle of a line
@@ -180,7 +186,7 @@ def test_interrupted_run_resumes_with_the_same_output_and_counts(
     whole, out = tmp_path / f"whole{suffix}", tmp_path / f"out{suffix}"
     full = run(source, whole, **options)
     interrupted_scan(source, out, after, **options)
-    assert Path(partial_path(str(out))).exists()
+    assert Path(partial_path(out)).exists()
     resumed = run(source, out, resume=True, **options)
     assert out.read_bytes() == whole.read_bytes()
     assert (resumed.checked, resumed.flagged, resumed.skipped, resumed.reasons) == (
@@ -240,7 +246,7 @@ def test_resume_refuses_a_shortened_partial_file(tmp_path: Path) -> None:
     source = write_jsonl(tmp_path / "in.jsonl", articles(100))
     out = tmp_path / "out.jsonl"
     interrupted_scan(source, out, 40)
-    Path(partial_path(str(out))).write_text("")
+    Path(partial_path(out)).write_text("")
     with pytest.raises(InputError, match=r"fewer than the \d+ its checkpoint recorded"):
         run(source, out, resume=True)
 
@@ -316,5 +322,5 @@ def test_ctrl_c_in_the_cli_keeps_the_partial_output_and_says_resume(
     status = cli.main(["scan", str(source), "-o", str(out), "-q", "--workers", "1"])
     assert status == cli.EXIT_INTERRUPTED
     assert "interrupted; rerun with --resume to continue" in capsys.readouterr().err
-    assert Path(partial_path(str(out))).exists() and Path(state_path(str(out))).exists()
+    assert Path(partial_path(out)).exists() and Path(state_path(str(out))).exists()
     assert not out.exists()

@@ -7,6 +7,7 @@ Only this module prints or exits. Exit codes: 0 ok, 1 a --max-mismatch-rate or
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
 import os
 import sys
@@ -287,6 +288,7 @@ def _decision_arguments(parser: argparse.ArgumentParser, threshold: float) -> No
 
 def _corpus_arguments(parser: argparse.ArgumentParser, formats: Sequence[str]) -> None:
     """The input, its fields and the model: the same for every command that reads a corpus."""
+    from headcheck.io import MAX_RECORD_BYTES
     from headcheck.model import BACKENDS
 
     parser.add_argument("input", metavar="INPUT", help="JSONL, CSV or Parquet file; - for stdin")
@@ -295,6 +297,15 @@ def _corpus_arguments(parser: argparse.ArgumentParser, formats: Sequence[str]) -
         choices=formats,
         default=None,
         help="input format (default: from INPUT's extension; jsonl for -)",
+    )
+    parser.add_argument(
+        "--max-record-bytes",
+        type=_positive,
+        default=MAX_RECORD_BYTES,
+        metavar="N",
+        help="longest record read, a JSONL line or a CSV record with all its fields "
+        f"(default: {MAX_RECORD_BYTES:,}, 64 MiB); a longer one is an unreadable record, read "
+        "past with bounded memory",
     )
     parser.add_argument("--title-field", default="title", help="headline field (default: title)")
     parser.add_argument("--text-field", default="text", help="body field (default: text)")
@@ -392,6 +403,7 @@ def _scan(args: argparse.Namespace) -> int:
             only_flagged=args.only_flagged,
             on_error=args.on_error,
             workers=args.workers or _available_cpus(),
+            max_record_bytes=args.max_record_bytes,
         )
         # The model loads before the output is opened, so a bad model leaves no empty file
         # (with workers, each loads its own: here only its files are checked).
@@ -460,6 +472,7 @@ def _load_corpus(args: argparse.Namespace, *, max_pairs: int | None = None) -> t
             label_field=args.label_field,
             max_pairs=max_pairs,
             seed=getattr(args, "seed", 0),
+            max_record_bytes=args.max_record_bytes,
         )
     except (ValueError, InputError) as exc:
         _fail(str(exc))
@@ -556,6 +569,7 @@ def _report(args: argparse.Namespace) -> int:
             examples=args.examples,
             max_pairs=args.max_pairs,
             seed=args.seed,
+            max_record_bytes=args.max_record_bytes,
         )
         # The report shows the model's own similarities, so a calibration's cheap first stage
         # (which predicts them) is left out: cascade=False.
@@ -589,11 +603,35 @@ def _report(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _os_error(exc: OSError) -> str:
+    """One line for an OS error that reached the top: what failed, on which file."""
+    where = exc.filename if exc.filename is not None else "standard output"
+    return f"{where}: {exc.strerror or exc}"
+
+
+def _silence_stdout() -> None:
+    """Point standard output at /dev/null: after a failed write to it (a full disk, a closed
+    pipe) the interpreter's own flush at exit would fail again with a traceback."""
+    with contextlib.suppress(OSError, ValueError):
+        null = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(null, sys.stdout.fileno())
+        os.close(null)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(level=logging.WARNING, format="headcheck: %(levelname)s: %(message)s")
     args = build_parser().parse_args(argv)
     commands = {"scan": _scan, "calibrate": _calibrate, "evaluate": _evaluate, "report": _report}
-    return commands[args.command](args)
+    try:
+        return commands[args.command](args)
+    except BrokenPipeError:
+        _silence_stdout()  # the reader of our output went away (e.g. `| head`): not an error
+        return EXIT_OK
+    except OSError as exc:
+        # A full disk, a read-only folder, a device that fails: exit 2, never the gate's 1.
+        _silence_stdout()
+        print(f"headcheck: error: {_os_error(exc)}", file=sys.stderr)
+        return EXIT_USAGE
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -358,17 +358,20 @@ def load_pairs(
     label_field: str | None = None,
     max_pairs: int | None = None,
     seed: int = 0,
+    max_record_bytes: int | None = None,
 ) -> tuple[list[tuple[Any, Any]], list[int] | None, list[str]]:
     """Pairs (and labels) of a file; unreadable records and bad labels raise InputError.
 
     With ``max_pairs``, a fixed-seed uniform sample of that many records is kept (reservoir
     sampling: the file is read once and never held whole).
     """
-    from headcheck.io import InputError, read_rows
+    from headcheck.io import MAX_RECORD_BYTES, InputError, read_rows
 
     rng = np.random.default_rng(seed)
     kept: list[tuple[tuple[Any, Any], int | None]] = []
-    for seen, row in enumerate(read_rows(path, fmt), start=1):
+    for seen, row in enumerate(
+        read_rows(path, fmt, max_record_bytes=max_record_bytes or MAX_RECORD_BYTES), start=1
+    ):
         if row.record is None:
             raise InputError(path, str(row.error), row.line)
         label = None

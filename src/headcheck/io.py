@@ -9,13 +9,18 @@ from __future__ import annotations
 import codecs
 import contextlib
 import csv
+import errno
 import gzip
 import io
 import json
+import math
 import os
 import re
+import stat
 import sys
-from collections.abc import Iterator
+import tempfile
+import zlib
+from collections.abc import Generator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any, Literal, get_args
@@ -32,9 +37,13 @@ _SUFFIXES = {
 }
 #: Rows read from Parquet at a time; the reader never holds the whole file.
 _PARQUET_BATCH = 1_024
-#: Largest CSV field read (the csv module's default is 128 KiB, less than a long scraped page
-#: with its HTML): a bigger one is an error naming the line rather than a crash.
-CSV_FIELD_LIMIT = 64 * 1024 * 1024
+#: Longest record read, in bytes: a JSONL line, or a CSV record with all its fields (the csv
+#: module's own field limit, 128 KiB, is less than a long scraped page with its HTML). A longer
+#: one is an error row, and memory stays bounded by it whatever the input holds.
+MAX_RECORD_BYTES = 64 * 1024 * 1024
+#: Bytes read at a time when a file is split into lines.
+_BLOCK = 1024 * 1024
+_LINE_END = re.compile(rb"\r\n|\r|\n")
 #: Lone surrogates: what text decoded with errors="surrogateescape" holds for bytes that were
 #: not UTF-8. They cannot be encoded as UTF-8, so writers escape or replace them.
 _SURROGATE = re.compile("[\ud800-\udfff]")
@@ -43,6 +52,7 @@ try:  # an advisory lock keeps two runs from writing the same partial file (POSI
     import fcntl
 except ImportError:  # pragma: no cover - Windows
     fcntl = None  # type: ignore[assignment]
+_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
 
 
 class InputError(Exception):
@@ -52,6 +62,10 @@ class InputError(Exception):
         where = f"{path}:{line}" if line is not None else path
         super().__init__(f"{where}: {message}")
         self.path, self.line = path, line
+
+
+class OutputError(InputError):
+    """An output that cannot be written (no such folder, no permission, a full disk)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,22 +78,48 @@ class Row:
 
 
 def detect_format(path: str, given: str | None = None) -> Format:
-    """The format named by ``given``, else by the file's extension (``.gz`` is looked through)."""
+    """The format named by ``given``, else by the file's extension (``.gz`` is looked through);
+    JSONL for standard input and pipes without one."""
     if given is not None:
         if given not in FORMATS:
             raise ValueError(f"unknown format {given!r}; valid formats: {', '.join(FORMATS)}")
         return given  # type: ignore[return-value]  # checked against FORMATS just above
-    if path == "-":
-        return "jsonl"
     suffixes = [s.lower() for s in Path(path).suffixes]
     if suffixes and suffixes[-1] == ".gz":
         suffixes.pop()
     if suffixes and suffixes[-1] in _SUFFIXES:
         return _SUFFIXES[suffixes[-1]]  # type: ignore[return-value]  # values are Formats
+    if is_stream(path):
+        return "jsonl"  # standard input or a pipe, as from <(zcat FILE): JSONL unless told
     raise ValueError(
         f"cannot tell the format of {path!r} from its extension; name it with --format "
         f"({', '.join(FORMATS)}) or use one of {', '.join(sorted(_SUFFIXES))}"
     )
+
+
+def is_stream(path: str) -> bool:
+    """Whether ``path`` is read as a stream, once, from start to end: standard input, a pipe
+    or FIFO (``/dev/stdin``, a shell's ``<(...)``), a terminal; not a regular file."""
+    if path == "-":
+        return True
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:
+        return False
+    return stat.S_ISFIFO(mode) or stat.S_ISCHR(mode) or stat.S_ISSOCK(mode)
+
+
+def check_input(path: str) -> None:
+    """Raise InputError unless ``path`` is something to read records from: a regular file,
+    standard input ("-"), a pipe or FIFO."""
+    if path == "-" or is_stream(path):
+        return
+    if not os.path.exists(path):
+        raise InputError(path, "no such file")
+    if os.path.isdir(path):
+        raise InputError(path, "is a folder, not a file of articles")
+    if not os.path.isfile(path):
+        raise InputError(path, "not a regular file, a pipe or standard input")
 
 
 def _open_binary_in(path: str) -> IO[bytes]:
@@ -93,21 +133,78 @@ def _open_binary_in(path: str) -> IO[bytes]:
         raise InputError(path, f"cannot open: {exc.strerror or exc}") from exc
 
 
-def read_rows(path: str, fmt: Format) -> Iterator[Row]:
-    """Yield every record of the file in order; unreadable ones carry an error."""
+def read_rows(path: str, fmt: Format, *, max_record_bytes: int = MAX_RECORD_BYTES) -> Iterator[Row]:
+    """Yield every record of the file in order; unreadable ones carry an error.
+
+    Each record of the input gives exactly one row, so the rows never outnumber the records: a
+    JSONL line or a CSV record longer than ``max_record_bytes`` is one error row, read past
+    in blocks (memory stays bounded whatever the line), and a line ends at ``\n``, ``\r\n``
+    or a lone ``\r``.
+    """
+    if max_record_bytes < 1:
+        raise ValueError(f"max_record_bytes must be at least 1, got {max_record_bytes}")
     if fmt == "jsonl":
-        yield from _read_jsonl(path)
+        yield from _read_jsonl(path, max_record_bytes)
     elif fmt == "csv":
-        yield from _read_csv(path)
+        yield from _read_csv(path, max_record_bytes)
     else:
         yield from _read_parquet(path)
 
 
-def _read_jsonl(path: str) -> Iterator[Row]:
+def _too_long(limit: int) -> str:
+    return f"longer than {limit:,} bytes (the --max-record-bytes limit); not read"
+
+
+def _pieces(handle: IO[bytes]) -> Iterator[tuple[bytes, bool]]:
+    """The bytes of ``handle`` in order, as pieces: a piece that ends a line (True: it ends
+    with its line ending, or with the file) or a block of a line that goes on (False)."""
+    read = getattr(handle, "read1", handle.read)  # read1: what is there, without waiting
+    pending, open_line = b"", False
+    while True:
+        block = read(_BLOCK)
+        if not block:
+            if pending or open_line:
+                yield pending, True
+            return
+        data = pending + block if pending else block
+        start = 0
+        for match in _LINE_END.finditer(data):
+            if match.end() == len(data) and match.group() == b"\r":
+                break  # the first half of a \r\n split across two blocks, maybe
+            yield data[start : match.end()], True
+            start, open_line = match.end(), False
+        pending = data[start:]
+        if len(pending) >= _BLOCK:  # a whole block without a line end: part of a long line
+            cut = len(pending) - pending.endswith(b"\r")
+            yield pending[:cut], False
+            pending, open_line = pending[cut:], True
+
+
+def _lines(handle: IO[bytes], limit: int) -> Iterator[bytes | None]:
+    """Each line of ``handle`` with its ending; None for one longer than ``limit`` bytes,
+    whose bytes are dropped as they are read."""
+    parts: list[bytes] | None = []
+    size = 0
+    for piece, ends in _pieces(handle):
+        size += len(piece)
+        if parts is not None:
+            if size > limit:
+                parts = None
+            else:
+                parts.append(piece)
+        if ends:
+            yield None if parts is None else b"".join(parts)
+            parts, size = [], 0
+
+
+def _read_jsonl(path: str, limit: int) -> Iterator[Row]:
     handle = _open_binary_in(path)
     number = 0
     try:
-        for number, raw in enumerate(handle, start=1):
+        for number, raw in enumerate(_lines(handle, limit), start=1):
+            if raw is None:
+                yield Row(number, None, f"a line {_too_long(limit)}")
+                continue
             if number == 1 and raw.startswith(codecs.BOM_UTF8):
                 raw = raw[len(codecs.BOM_UTF8) :]  # written by some Windows tools
             if not raw.strip():
@@ -132,7 +229,7 @@ def _read_jsonl(path: str) -> Iterator[Row]:
                 yield Row(number, None, f"expected a JSON object, found {type(value).__name__}")
                 continue
             yield Row(number, value)
-    except (OSError, EOFError) as exc:  # a truncated or corrupt .gz
+    except (OSError, EOFError, zlib.error) as exc:  # a truncated or corrupt .gz
         raise InputError(
             path,
             f"cannot read past this line ({exc}); the lines before it were read. Is the "
@@ -145,60 +242,170 @@ def _read_jsonl(path: str) -> Iterator[Row]:
             handle.close()
 
 
-def _read_csv(path: str) -> Iterator[Row]:
-    # Process-wide, as the csv module has no per-reader limit; only ever raised, never lowered.
-    if csv.field_size_limit() < CSV_FIELD_LIMIT:
-        csv.field_size_limit(CSV_FIELD_LIMIT)
+#: The body of a quoted CSV field: up to its closing quote, or to the end of the text.
+_QUOTED = re.compile(rb'(?:[^"]+|"")*')
+
+
+def _open_quote_after(line: bytes, inside: bool, delimiter: bytes) -> bool:
+    """Whether a CSV record is inside a quoted field after ``line``, given whether it was
+    before it (the csv module's rules: a quote opens a field only as its first character,
+    ``""`` inside one is a quote, a lone one closes it)."""
+    pos, end = 0, len(line)
+    while True:
+        if inside:
+            stop = _QUOTED.match(line, pos).end()  # type: ignore[union-attr]  # always matches
+            if stop >= end:
+                return True
+            inside = False
+            pos = line.find(delimiter, stop + 1)  # what follows the closing quote
+            if pos < 0:
+                return False
+            pos += 1
+        if line.startswith(b'"', pos):
+            inside, pos = True, pos + 1
+            continue
+        pos = line.find(delimiter, pos)
+        if pos < 0:
+            return False
+        pos += 1
+
+
+def _csv_records(
+    handle: IO[bytes], limit: int, delimiter: bytes
+) -> Iterator[tuple[int, bytes | None]]:
+    """(first line number, bytes) of each CSV record, which may span lines inside quotes;
+    None for a record longer than ``limit`` bytes. Blank lines are not records.
+
+    A record's end is found before the csv module parses it, so a broken record is one
+    error, never a stream re-read from its middle. A quote that is still open when the file
+    ends closes nothing: its first line alone is the broken record (the csv module says so)
+    and the lines after it are read again as records."""
+    pieces: Iterator[tuple[bytes, bool]] = _pieces(handle)
+    first = 1
+    while True:
+        unclosed = yield from _split_records(pieces, first, limit, delimiter)
+        if unclosed is None:
+            return
+        first, lines = unclosed
+        yield first, lines[0]
+        pieces, first = iter([(line, True) for line in lines[1:]]), first + 1
+
+
+def _split_records(
+    pieces: Iterator[tuple[bytes, bool]], number: int, limit: int, delimiter: bytes
+) -> Generator[tuple[int, bytes | None], None, tuple[int, list[bytes]] | None]:
+    """The records of ``pieces``, whose first line is ``number``. Returns (first line, lines)
+    of a last record left inside a quoted field when the pieces end (past the limit, it is
+    yielded as too long instead)."""
+    record: list[bytes] | None = []
+    line: list[bytes] = []
+    size, inside, first = 0, False, number
+    number -= 1
+    for piece, ends in pieces:
+        size += len(piece)
+        if record is None:  # past the limit: only the quotes' parity is followed now
+            inside ^= piece.count(b'"') % 2 == 1
+        elif size > limit:
+            inside = _open_quote_after(b"".join([*line, piece]), inside, delimiter)
+            record, line = None, []
+        else:
+            line.append(piece)
+        if not ends:
+            continue
+        number += 1
+        if record is not None:
+            text = b"".join(line)
+            line = []
+            inside = _open_quote_after(text, inside, delimiter)
+            record.append(text)
+        if inside:
+            continue  # a quoted field goes on over the line end
+        if record is None:
+            yield first, None
+        elif len(record) > 1 or record[0].strip(b"\r\n"):
+            yield first, b"".join(record)
+        record, size, first = [], 0, number + 1
+    if record is None:
+        yield first, None
+    elif record:
+        return first, record
+    return None
+
+
+def _read_csv(path: str, limit: int, delimiter: str = ",") -> Iterator[Row]:
+    # Process-wide, as the csv module has no per-reader limit; a field is never longer than
+    # its record, which is bounded by ``limit`` before the csv module sees it.
+    if csv.field_size_limit() < limit:
+        csv.field_size_limit(limit)
     handle = _open_binary_in(path)
-    # Bytes that are not UTF-8 become lone surrogates, so the row that holds them can be named
-    # (and skipped) rather than the whole file failing; utf-8-sig drops a byte-order mark.
-    text = io.TextIOWrapper(handle, encoding="utf-8-sig", errors="surrogateescape", newline="")
-    # strict: a quote left open or a stray quote is an error, not fields silently merged.
-    reader = csv.DictReader(text, strict=True)
+    records = _csv_records(handle, limit, delimiter.encode())
+    line = 1
     try:
-        header = reader.fieldnames or []
-        if any(_SURROGATE.search(name) for name in header):
-            raise InputError(path, "the header is not valid UTF-8; save the file as UTF-8", 1)
-        end = reader.line_num  # the last line read so far
-        while True:
+        header = _csv_header(path, records, limit, delimiter)
+        for line, raw in records:
+            if raw is None:
+                yield Row(line, None, f"a record {_too_long(limit)}")
+                continue
+            # Bytes that are not UTF-8 become lone surrogates, so the row that holds them can
+            # be named (and skipped) rather than the whole file failing.
+            text = raw.decode("utf-8", errors="surrogateescape")
             try:
-                record = next(reader)
-            except StopIteration:
-                break
+                # strict: a stray quote is an error, not fields silently merged.
+                fields = next(csv.reader([text], delimiter=delimiter, strict=True))
             except csv.Error as exc:
                 problem = f"malformed CSV: {exc}"
                 if "unexpected end of data" in str(exc):
                     problem += " (a quoted field that starts here is never closed)"
-                yield Row(end + 1, None, problem)
-                end = max(end + 1, reader.line_num)
+                yield Row(line, None, problem)
                 continue
-            line, end = end + 1, reader.line_num
-            if None in record:
+            if len(fields) > len(header):
                 yield Row(line, None, "more fields than the header names")
                 continue
             bad = [
-                k
-                for k, v in record.items()
-                if isinstance(v, str) and not v.isascii() and _SURROGATE.search(v)
+                name
+                for name, value in zip(header, fields, strict=False)
+                if not value.isascii() and _SURROGATE.search(value)
             ]
             if bad:
                 yield Row(line, None, f"invalid UTF-8 in field(s) {', '.join(bad)}")
                 continue
+            record: dict[str, Any] = dict(zip(header, fields, strict=False))
+            for name in header[len(fields) :]:
+                record.setdefault(name, None)  # a short row: the fields it lacks are empty
             yield Row(line, record)
-    except csv.Error as exc:  # in the header
-        raise InputError(path, f"malformed CSV header: {exc}", 1) from exc
-    except (OSError, EOFError) as exc:
+    except (OSError, EOFError, zlib.error) as exc:
         raise InputError(
             path,
             f"cannot read past this line ({exc}); the lines before it were read. Is the file "
             "truncated? Recreate it",
-            reader.line_num + 1,
+            line + 1,
         ) from exc
     finally:
         if handle is not sys.stdin.buffer:
-            text.close()
-        else:
-            text.detach()
+            handle.close()
+
+
+def _csv_header(
+    path: str, records: Iterator[tuple[int, bytes | None]], limit: int, delimiter: str
+) -> list[str]:
+    first = next(records, None)
+    if first is None:
+        return []
+    line, raw = first
+    if raw is None:
+        raise InputError(path, f"the header is {_too_long(limit)}", line)
+    if raw.startswith(codecs.BOM_UTF8):
+        raw = raw[len(codecs.BOM_UTF8) :]  # written by some Windows tools
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise InputError(
+            path, "the header is not valid UTF-8; save the file as UTF-8", line
+        ) from None
+    try:
+        return next(csv.reader([text], delimiter=delimiter, strict=True))
+    except csv.Error as exc:
+        raise InputError(path, f"malformed CSV header: {exc}", line) from exc
 
 
 def _read_parquet(path: str) -> Iterator[Row]:
@@ -210,7 +417,12 @@ def _read_parquet(path: str) -> Iterator[Row]:
             path, "reading Parquet needs pyarrow: pip install 'headcheck[parquet]'"
         ) from exc
     try:
-        source: Any = pa.BufferReader(sys.stdin.buffer.read()) if path == "-" else path
+        if is_stream(path):  # Parquet is read from its end: a stream is read whole first
+            with contextlib.ExitStack() as stack:
+                stream = sys.stdin.buffer if path == "-" else stack.enter_context(open(path, "rb"))
+                source: Any = pa.BufferReader(stream.read())
+        else:
+            source = path
         parquet = pq.ParquetFile(source)
     except (OSError, pa.ArrowException) as exc:
         raise InputError(path, f"not a readable Parquet file: {exc}") from exc
@@ -232,49 +444,120 @@ def clean_text(value: str) -> str:
     return value if value.isascii() else _SURROGATE.sub("\ufffd", value)
 
 
-def _clean(value: Any) -> Any:
-    """A value with lone surrogates replaced in every string it holds (keys included)."""
-    if isinstance(value, str):
-        return clean_text(value)
+def _finite(value: Any) -> Any:
+    """A value with each NaN or infinity it holds replaced by None."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
     if isinstance(value, dict):
-        return {_clean(k): _clean(v) for k, v in value.items()}
+        return {k: _finite(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
-        return [_clean(v) for v in value]
+        return [_finite(v) for v in value]
     return value
 
 
-def partial_path(path: str) -> str:
-    """The hidden file an output is written under until it is complete: ``.NAME.partial``
-    beside it. The name is fixed, so ``scan --resume`` finds it after a killed run."""
+def _clean(value: Any) -> Any:
+    """A value with lone surrogates replaced in every string it holds (keys included); a
+    copy built without recursion, so nesting as deep as a JSON reader allows is fine."""
+    if isinstance(value, str):
+        return clean_text(value)
+    if not isinstance(value, (dict, list, tuple)):
+        return value
+    top: Any = {} if isinstance(value, dict) else []
+    stack = [(value, top)]
+    while stack:
+        source, target = stack.pop()
+        items = source.items() if isinstance(source, dict) else enumerate(source)
+        for key, item in items:
+            if isinstance(item, str):
+                item = clean_text(item)
+            elif isinstance(item, (dict, list, tuple)):
+                copy: Any = {} if isinstance(item, dict) else []
+                stack.append((item, copy))
+                item = copy
+            if isinstance(target, dict):
+                target[clean_text(key) if isinstance(key, str) else key] = item
+            else:
+                target.append(item)
+    return top
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def output_error(path: str, exc: OSError) -> OutputError:
+    """An OutputError that says, in a line, why ``path`` cannot be written."""
+    if path == "-":
+        return OutputError("standard output", f"cannot write: {exc.strerror or exc}")
+    folder = os.path.dirname(os.path.abspath(path))
+    if isinstance(exc, FileNotFoundError) and not os.path.isdir(folder):
+        return OutputError(path, f"cannot write: the folder {folder} does not exist")
+    if isinstance(exc, PermissionError):
+        return OutputError(path, f"cannot write: no permission to write in {folder}")
+    return OutputError(path, f"cannot write: {exc.strerror or exc}")
+
+
+def create_partial(path: str) -> tuple[int, str]:
+    """A new file beside ``path`` that its output is written to until complete:
+    ``.NAME.<random>.partial``, created exclusively (an existing file or link of that name is
+    never opened, so a link planted there cannot redirect the output), with the permissions a
+    new ``path`` would get. Returns its descriptor and path."""
     folder, name = os.path.split(os.path.abspath(path))
-    return os.path.join(folder, f".{name}.partial")
+    try:
+        # mkstemp: O_CREAT | O_EXCL | O_NOFOLLOW, and a name that cannot be guessed.
+        handle, partial = tempfile.mkstemp(prefix=f".{name}.", suffix=".partial", dir=folder)
+    except OSError as exc:
+        raise output_error(path, exc) from exc
+    os.fchmod(handle, 0o666 & ~_umask())
+    return handle, partial
+
+
+def _remove(path: str) -> None:
+    with contextlib.suppress(FileNotFoundError):
+        os.remove(path)
 
 
 class Writer:
-    """Writes records one at a time. A file is written under a temporary name beside it and
-    renamed when ``close`` finishes it, so a failed or killed run never leaves a partial file
-    under the real name; ``abort`` removes the temporary file.
+    """Writes records one at a time. A file is written under a new hidden name beside it
+    (:func:`create_partial`) and renamed when ``close`` finishes it, so a failed or killed run
+    never leaves a partial file under the real name; ``abort``, or a ``close`` that fails,
+    removes the partial file.
 
-    Plain (not gzipped) JSONL and CSV files can be resumed: the temporary name is fixed
-    (:func:`partial_path`), locked while a run writes it, :meth:`checkpoint` flushes it and
-    says how many bytes are safely written, and ``resume_at`` truncates it to such a point and
-    appends from there. Parquet, gzip and standard output cannot (``resumable`` is False).
+    Plain (not gzipped) JSONL and CSV files can be resumed: while a run writes one it holds a
+    lock on ``.NAME.lock`` beside it, :meth:`checkpoint` flushes the partial file and says how
+    many bytes are safely written, and a later run given that partial file's name (which the
+    checkpoint records) and ``resume_at`` truncates it to that point and appends from there.
+    Parquet, gzip and standard output cannot (``resumable`` is False).
     """
 
     #: Whether this kind of writer can checkpoint and resume.
     resumable = False
 
-    def __init__(self, path: str, *, resume_at: int | None = None) -> None:
+    def __init__(
+        self, path: str, *, resume_at: int | None = None, partial: str | None = None
+    ) -> None:
         self.path = path
+        self._lock: int | None = None
+        self._fd: int | None = None
         if resume_at is not None and not self.resumable:
             raise InputError(path, f"{type(self).__name__} output cannot be resumed")
         if path == "-":
             self._target = path
-        elif self.resumable:
-            self._target = partial_path(path)
-        else:
-            folder, name = os.path.split(os.path.abspath(path))
-            self._target = os.path.join(folder, f".{name}.{os.getpid()}.partial")
+            return
+        if self.resumable:
+            self._lock = _lock(path)
+        try:
+            if resume_at is None:
+                self._fd, self._target = create_partial(path)
+                if self.resumable:
+                    _remove_stale_partials(path, keep=self._target)
+            else:
+                self._fd, self._target = _reopen_partial(path, partial)
+        except BaseException:
+            self._unlock()
+            raise
 
     @property
     def partial(self) -> str:
@@ -294,17 +577,37 @@ class Writer:
         raise NotImplementedError
 
     def close(self) -> None:
-        self._finish()
-        if self._target != self.path:
-            os.replace(self._target, self.path)
+        try:
+            self._finish()
+            if self._target != self.path:
+                os.replace(self._target, self.path)
+        except BaseException as exc:
+            self._discard()
+            if isinstance(exc, OSError) and not isinstance(exc, BrokenPipeError):
+                raise output_error(self.path, exc) from exc
+            raise
+        self._unlock()
 
     def abort(self, *, keep: bool = False) -> None:
-        """Close after a failure and remove the temporary file (``keep``: leave it, to resume)."""
+        """Close after a failure and remove the partial file (``keep``: leave it, to resume)."""
         # The run already failed; its error is the one to show, not one from closing.
         with contextlib.suppress(Exception):
             self._finish()
-        if not keep and self._target != self.path and os.path.exists(self._target):
-            os.remove(self._target)
+        if keep:
+            self._unlock()
+        else:
+            self._discard()
+
+    def _discard(self) -> None:
+        if self._target != self.path:
+            _remove(self._target)
+        self._unlock()
+
+    def _unlock(self) -> None:
+        if self._lock is not None:
+            _remove(_lock_path(self.path))
+            os.close(self._lock)
+            self._lock = None
 
     def __enter__(self) -> Writer:
         return self
@@ -316,38 +619,37 @@ class Writer:
             # Interrupted by the user: keep the partial file, as a killed run would, to resume.
             self.abort(keep=exc_type is KeyboardInterrupt and self.resumable)
 
+    def _binary(self) -> IO[bytes]:
+        """The partial file (or standard output) opened for writing bytes."""
+        if self._target == "-":
+            return sys.stdout.buffer
+        assert self._fd is not None
+        handle = os.fdopen(self._fd, "ab")
+        self._fd = None
+        return handle
+
     def _open_text(self, resume_at: int | None) -> IO[str]:
         if self._target == "-":
             return sys.stdout
+        raw = self._binary()
         if self.path.lower().endswith(".gz"):
-            return gzip.open(self._target, "wt", encoding="utf-8", newline="")
-        # Opened for appending, so nothing is truncated before the lock is held. Closed by
-        # _finish (a writer outlives this call).
-        handle = open(self._target, "a", encoding="utf-8", newline="")  # noqa: SIM115
-        if self.resumable and fcntl is not None:
-            try:
-                fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except OSError:
-                handle.close()
-                raise InputError(
-                    self.path,
-                    f"another run is writing this output right now (its partial file "
-                    f"{self._target} is locked); wait for it or write elsewhere",
-                ) from None
+            return io.TextIOWrapper(
+                _ClosingGzip(raw), encoding="utf-8", newline="", write_through=False
+            )
         if resume_at is None:
-            handle.truncate(0)
+            raw.truncate(0)
         else:
-            size = os.fstat(handle.fileno()).st_size
+            size = os.fstat(raw.fileno()).st_size
             if size < resume_at:
-                handle.close()
+                raw.close()
                 raise InputError(
                     self.path,
                     f"cannot resume: the partial file {self._target} holds {size} bytes, "
                     f"fewer than the {resume_at} its checkpoint recorded (was it changed?); "
                     "rerun without --resume to start over",
                 )
-            handle.truncate(resume_at)  # drops a torn last line and rows past the checkpoint
-        return handle
+            raw.truncate(resume_at)  # drops a torn last line and rows past the checkpoint
+        return io.TextIOWrapper(raw, encoding="utf-8", newline="")
 
     def _close_text(self, handle: IO[str]) -> None:
         if handle is sys.stdout:
@@ -362,6 +664,99 @@ class Writer:
         return os.fstat(handle.fileno()).st_size
 
 
+class _ClosingGzip(gzip.GzipFile):
+    """A gzip stream that closes the file under it too (GzipFile leaves a given one open)."""
+
+    def __init__(self, raw: IO[bytes]) -> None:
+        super().__init__(fileobj=raw, mode="wb", filename="")
+        self._raw = raw
+
+    def close(self) -> None:
+        try:
+            super().close()
+        finally:
+            self._raw.close()
+
+
+def _lock_path(path: str) -> str:
+    folder, name = os.path.split(os.path.abspath(path))
+    return os.path.join(folder, f".{name}.lock")
+
+
+def _lock(path: str) -> int:
+    """Hold the lock of output ``path`` (``.NAME.lock``, never a link followed) for this run:
+    two runs writing one output, or resuming one partial file, would interleave their rows."""
+    target = _lock_path(path)
+    try:
+        handle = os.open(target, os.O_RDWR | os.O_CREAT | _NOFOLLOW, 0o600)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise OutputError(
+                path, f"its lock file {target} is a symbolic link; remove it and run again"
+            ) from exc
+        raise output_error(path, exc) from exc
+    if fcntl is not None:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            os.close(handle)
+            raise OutputError(
+                path,
+                f"another run is writing this output right now (it holds {target}); wait "
+                "for it or write elsewhere",
+            ) from None
+    return handle
+
+
+def _remove_stale_partials(path: str, keep: str) -> None:
+    """Remove partial files of ``path`` left by killed runs (this run holds its lock, so no
+    other run writes them); only regular files of this user, never what a link points to."""
+    folder, name = os.path.split(os.path.abspath(path))
+    prefix = f".{name}."
+    with contextlib.suppress(OSError), os.scandir(folder) as entries:
+        for entry in entries:
+            if (
+                entry.name.startswith(prefix)
+                and entry.name.endswith(".partial")
+                and entry.path != keep
+                and entry.is_file(follow_symlinks=False)
+                and entry.stat(follow_symlinks=False).st_uid == os.getuid()
+            ):
+                _remove(entry.path)
+
+
+def _reopen_partial(path: str, partial: str | None) -> tuple[int, str]:
+    """Open a killed run's partial file of ``path`` (a name its checkpoint recorded) to append
+    to it: only a regular file in the output's folder, never through a link."""
+    folder, name = os.path.split(os.path.abspath(path))
+    if (
+        not partial
+        or os.path.basename(partial) != partial
+        or not partial.startswith(f".{name}.")
+        or not partial.endswith(".partial")
+    ):
+        raise InputError(
+            path,
+            f"cannot resume: its checkpoint names no partial file of it ({partial!r}); rerun "
+            "without --resume to start over",
+        )
+    target = os.path.join(folder, partial)
+    try:
+        handle = os.open(target, os.O_WRONLY | os.O_APPEND | _NOFOLLOW)
+    except OSError as exc:
+        raise InputError(
+            path,
+            f"cannot resume: its partial file {target} cannot be opened ({exc.strerror}); "
+            "rerun without --resume to start over",
+        ) from exc
+    if not stat.S_ISREG(os.fstat(handle).st_mode):
+        os.close(handle)
+        raise InputError(
+            path, f"cannot resume: {target} is not a regular file; rerun without --resume"
+        )
+    return handle, target
+
+
 def _plain_file(path: str) -> bool:
     return path != "-" and not path.lower().endswith(".gz")
 
@@ -370,13 +765,19 @@ class JsonlWriter(Writer):
     """One JSON object a line. A lone surrogate is written as a ``\\udXXX`` escape, which any
     JSON reader turns back into the same string, so the record reads back unchanged."""
 
-    def __init__(self, path: str, *, resume_at: int | None = None) -> None:
+    def __init__(
+        self, path: str, *, resume_at: int | None = None, partial: str | None = None
+    ) -> None:
         self.resumable = _plain_file(path)
-        super().__init__(path, resume_at=resume_at)
+        super().__init__(path, resume_at=resume_at, partial=partial)
         self._handle = self._open_text(resume_at)
 
     def write(self, record: dict[str, Any]) -> None:
-        line = json.dumps(record, ensure_ascii=False, default=str)
+        try:
+            line = json.dumps(record, ensure_ascii=False, default=str, allow_nan=False)
+        except ValueError:  # NaN or an infinity, which JSON cannot hold: written as null
+            record = _finite(record)
+            line = json.dumps(record, ensure_ascii=False, default=str)
         if not line.isascii() and _SURROGATE.search(line):
             line = json.dumps(record, ensure_ascii=True, default=str)
         self._handle.write(line + "\n")
@@ -409,11 +810,12 @@ class CsvWriter(Writer):
         header_rows: int = 1_000,
         resume_at: int | None = None,
         fields: list[str] | None = None,
+        partial: str | None = None,
     ) -> None:
         self.resumable = _plain_file(path)
         if resume_at is not None and not fields:
             raise ValueError("resuming a CSV file needs its header fields")
-        super().__init__(path, resume_at=resume_at)
+        super().__init__(path, resume_at=resume_at, partial=partial)
         self._handle = self._open_text(resume_at)
         self._header_rows = header_rows
         self._pending: list[dict[str, Any]] = []
@@ -467,10 +869,26 @@ class CsvWriter(Writer):
 
 
 class ParquetWriter(Writer):
-    """Buffers rows and writes a row group at a time, with the schema of the first group
-    (columns that were all empty there become strings). Lone surrogates become U+FFFD."""
+    """Buffers rows and writes a row group at a time, so the file always reads back:
 
-    def __init__(self, path: str, *, rows_per_group: int = 10_000) -> None:
+    - the columns named in ``column_types`` (the result fields) have those types whatever
+      the rows hold ("double", "bool", "string");
+    - every other column takes the Arrow type of its values in the first row group where
+      Arrow can give them one that also reads back from Parquet; otherwise (mixed types, a
+      map, nesting too deep for Parquet readers) it is a string column holding strings as
+      they are and any other value as JSON. All-empty columns are strings;
+    - a value in a later group that does not fit its column's type stops the run with an
+      error naming the field (Parquet has one type a column), never a file that cannot be
+      read. Lone surrogates become U+FFFD.
+    """
+
+    def __init__(
+        self,
+        path: str,
+        *,
+        rows_per_group: int = 10_000,
+        column_types: dict[str, str] | None = None,
+    ) -> None:
         try:
             import pyarrow  # noqa: F401 - only checks that the extra is installed
         except ImportError as exc:
@@ -480,30 +898,40 @@ class ParquetWriter(Writer):
         super().__init__(path)
         self._rows: list[dict[str, Any]] = []
         self._rows_per_group = rows_per_group
+        self._fixed = dict(column_types or {})
         self._writer: Any = None
         self._schema: Any = None
+        self._written = 0
+        self._sink: IO[bytes] | None = None
 
     def write(self, record: dict[str, Any]) -> None:
         self._rows.append(_clean(record))
         if len(self._rows) >= self._rows_per_group:
             self._flush()
 
-    def _flush(self) -> None:
+    def _start(self) -> None:
         import pyarrow as pa
         import pyarrow.parquet as pq
+
+        names = list(dict.fromkeys(k for record in self._rows for k in record))
+        fields = []
+        for name in names:
+            if name in self._fixed:
+                kind = pa.type_for_alias(self._fixed[name])
+            else:
+                kind = _arrow_type([record.get(name) for record in self._rows]) or pa.string()
+            fields.append(pa.field(name, kind))
+        self._schema = pa.schema(fields)
+        self._sink = self._binary()
+        self._writer = pq.ParquetWriter(self._sink, self._schema)
+
+    def _flush(self) -> None:
+        import pyarrow as pa
 
         if not self._rows and self._writer is not None:
             return
         if self._schema is None:
-            names = list(dict.fromkeys(k for record in self._rows for k in record))
-            inferred = pa.Table.from_pydict(
-                {name: [record.get(name) for record in self._rows] for name in names}
-            ).schema
-            self._schema = pa.schema(
-                [pa.field(f.name, pa.string()) if pa.types.is_null(f.type) else f for f in inferred]
-            )
-            sink = sys.stdout.buffer if self._target == "-" else self._target
-            self._writer = pq.ParquetWriter(sink, self._schema)
+            self._start()
         known = set(self._schema.names)
         for record in self._rows:
             extra = [k for k in record if k not in known]
@@ -513,18 +941,24 @@ class ParquetWriter(Writer):
                     f"a record has field(s) {extra} that the first "
                     "row group lacked; write JSONL instead",
                 )
-        try:
-            table = pa.Table.from_pydict(
-                {name: [record.get(name) for record in self._rows] for name in self._schema.names},
-                schema=self._schema,
-            )
-        except (pa.ArrowException, TypeError, ValueError) as exc:
-            raise InputError(
-                self.path,
-                f"records do not fit the Parquet schema of the first "
-                f"row group ({exc}); write JSONL instead",
-            ) from exc
-        self._writer.write_table(table)
+        columns = []
+        for field in self._schema:
+            values = [record.get(field.name) for record in self._rows]
+            if pa.types.is_string(field.type) and field.name not in self._fixed:
+                values = [_as_string(v) for v in values]
+            try:
+                columns.append(pa.array(values, type=field.type))
+            except (pa.ArrowException, TypeError, ValueError, OverflowError) as exc:
+                misfits = (v for v in values if v is not None and not _fits(v, field.type))
+                found = type(next(misfits, None)).__name__
+                raise InputError(
+                    self.path,
+                    f"field {field.name!r} holds {field.type} values in the first row group "
+                    f"and a {found} after row {self._written:,} ({exc}); a Parquet column has "
+                    "one type: write JSONL or CSV instead",
+                ) from exc
+        self._writer.write_table(pa.Table.from_arrays(columns, schema=self._schema))
+        self._written += len(self._rows)
         self._rows = []
 
     def _finish(self) -> None:
@@ -534,8 +968,53 @@ class ParquetWriter(Writer):
             if self._writer is not None:
                 self._writer.close()
                 self._writer = None
+            if self._sink is not None and self._sink is not sys.stdout.buffer:
+                self._sink.close()
         if self._target == "-":
             sys.stdout.buffer.flush()
+
+
+def _as_string(value: Any) -> str | None:
+    """A value for a string column: a string as it is, anything else as JSON."""
+    if value is None or isinstance(value, str):
+        return value
+    return clean_text(json.dumps(value, ensure_ascii=False, default=str))
+
+
+def _fits(value: Any, kind: Any) -> bool:
+    import pyarrow as pa
+
+    try:
+        pa.array([value], type=kind)
+    except (pa.ArrowException, TypeError, ValueError, OverflowError):
+        return False
+    return True
+
+
+def _arrow_type(values: list[Any]) -> Any:
+    """The Arrow type of a column's values, if they have one that Parquet writes and reads
+    back; None when they do not (mixed types, maps, nesting too deep, empty structs)."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    present = [v for v in values if v is not None]
+    if all(isinstance(v, str) for v in present):
+        return pa.string()
+    try:
+        kind = pa.array(present).type
+    except (pa.ArrowException, TypeError, ValueError, OverflowError, RecursionError):
+        return None
+    if pa.types.is_null(kind):
+        return pa.string()
+    if pa.types.is_nested(kind):
+        # Arrow builds types that Parquet cannot store, or stores and cannot read back.
+        try:
+            sink = pa.BufferOutputStream()
+            pq.write_table(pa.table({"v": pa.array(present, type=kind)}), sink)
+            pq.read_table(pa.BufferReader(sink.getvalue()))
+        except (pa.ArrowException, OSError, TypeError, ValueError, OverflowError, RecursionError):
+            return None
+    return kind
 
 
 def can_resume(path: str, fmt: Format) -> bool:
@@ -549,13 +1028,16 @@ def open_writer(
     *,
     resume_at: int | None = None,
     fields: list[str] | None = None,
+    partial: str | None = None,
+    column_types: dict[str, str] | None = None,
 ) -> Writer:
-    """A writer for ``path``; ``resume_at`` (with the CSV header as ``fields``) continues a
-    partial file from a checkpoint instead of starting it afresh."""
+    """A writer for ``path``; ``resume_at`` (with the CSV header as ``fields``) continues the
+    ``partial`` file (its name, as :attr:`Writer.partial` gave it) from a checkpoint instead
+    of starting afresh. ``column_types`` fixes the Parquet types of some columns."""
     if fmt == "jsonl":
-        return JsonlWriter(path, resume_at=resume_at)
+        return JsonlWriter(path, resume_at=resume_at, partial=partial)
     if fmt == "csv":
-        return CsvWriter(path, resume_at=resume_at, fields=fields)
+        return CsvWriter(path, resume_at=resume_at, fields=fields, partial=partial)
     if resume_at is not None:
         raise InputError(path, "Parquet output cannot be resumed")
-    return ParquetWriter(path)
+    return ParquetWriter(path, column_types=column_types)

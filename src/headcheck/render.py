@@ -149,12 +149,15 @@ def write_text(destination: str, text: str) -> None:
         sys.stdout.write(text)
         sys.stdout.flush()
         return
-    folder, name = os.path.split(os.path.abspath(destination))
-    partial = os.path.join(folder, f".{name}.{os.getpid()}.partial")
+    from headcheck.io import create_partial, output_error
+
+    descriptor, partial = create_partial(destination)
     try:
-        with open(partial, "w", encoding="utf-8") as handle:
+        with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
             handle.write(text)
         os.replace(partial, destination)
+    except OSError as exc:
+        raise output_error(destination, exc) from exc
     finally:
         if os.path.exists(partial):
             os.remove(partial)

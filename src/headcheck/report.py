@@ -21,7 +21,7 @@ import numpy as np
 
 from headcheck.corpus import evaluate, mismatch_scores, parse_label, repair_pairs
 from headcheck.detector import Detector
-from headcheck.io import Format, InputError, Row, read_rows
+from headcheck.io import MAX_RECORD_BYTES, Format, InputError, Row, check_input, read_rows
 from headcheck.result import CheckResult
 from headcheck.scan import ScanOptions, ScanStats, scan_rows
 from headcheck.scored import is_scanned, result_of
@@ -69,9 +69,18 @@ class ReportOptions:
     seed: int = 0
     #: Groups listed (the largest first); the rest are summed in one row.
     max_groups: int = 30
+    #: Longest input record read (a JSONL line, a CSV record); a longer one is unreadable.
+    max_record_bytes: int = MAX_RECORD_BYTES
 
     def __post_init__(self) -> None:
-        for name, low in (("examples", 0), ("max_pairs", 2), ("max_groups", 1), ("seed", 0)):
+        limits = (
+            ("examples", 0),
+            ("max_pairs", 2),
+            ("max_groups", 1),
+            ("seed", 0),
+            ("max_record_bytes", 1),
+        )
+        for name, low in limits:
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or value < low:
                 raise ValueError(f"{name} must be a whole number >= {low}, got {value!r}")
@@ -126,7 +135,7 @@ def _records(
     progress: Callable[[int], None] | None,
 ) -> tuple[bool, Iterator[tuple[Row, CheckResult]]]:
     """(whether the file was already scanned, (row, result) of every record in order)."""
-    rows = read_rows(source, fmt)
+    rows = read_rows(source, fmt, max_record_bytes=options.max_record_bytes)
     first = next(rows, None)
     if first is None:
         raise InputError(source, "no records: the report needs at least one article")
@@ -173,8 +182,7 @@ def build_report(
     A detector with ``cascade=False`` (as the CLI uses) gives the model's own similarities
     rather than the cheap stage's predictions of them.
     """
-    if source != "-" and not Path(source).is_file():
-        raise InputError(source, "no such file")
+    check_input(source)
     scored_input, records = _records(source, input_format, detector, options, progress)
     rng = np.random.default_rng(options.seed)
     sample: list[tuple[str, str]] = []

@@ -86,6 +86,16 @@ RESULT_FIELDS = (
     EVIDENCE_FIELD,
     SUGGESTION_FIELD,
 )
+#: The Parquet type of each result column, whatever a file's rows hold (a similarity that is
+#: null in every row is still a double column).
+RESULT_TYPES = {
+    SIMILARITY_FIELD: "double",
+    PROBABILITY_FIELD: "double",
+    MISMATCH_FIELD: "bool",
+    REASON_FIELD: "string",
+    EVIDENCE_FIELD: "string",
+    SUGGESTION_FIELD: "string",
+}
 
 
 def join_reasons(reasons: tuple[str, ...]) -> str | None:

@@ -16,13 +16,14 @@ import contextlib
 import hashlib
 import json
 import os
+import tempfile
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from headcheck.io import InputError
 
 #: The state file's format; a file of another version is refused.
-STATE_VERSION = 1
+STATE_VERSION = 2
 #: A checkpoint is written at the end of a batch when this long has passed since the last.
 CHECKPOINT_SECONDS = 0.5
 
@@ -61,23 +62,32 @@ def detector_fingerprint(detector: Any) -> dict[str, Any]:
 @dataclass(frozen=True, slots=True)
 class Checkpoint:
     """How far a run got: ``rows`` input rows are covered by the first ``size`` bytes of the
-    partial output. ``fields`` is the CSV header; ``counts`` the ScanStats so far."""
+    partial output. ``fields`` is the CSV header; ``counts`` the ScanStats so far;
+    ``partial`` the partial file's name (in the output's folder; not predictable, see
+    :func:`headcheck.io.create_partial`)."""
 
     run: dict[str, Any]
     rows: int
     size: int
     fields: list[str] | None = None
     counts: dict[str, Any] = field(default_factory=dict)
+    partial: str | None = None
     version: int = STATE_VERSION
 
 
 def save(path: str, checkpoint: Checkpoint) -> None:
     """Write the checkpoint of output ``path`` atomically (a kill leaves the previous one)."""
     target = state_path(path)
-    temporary = f"{target}.{os.getpid()}.tmp"
-    with open(temporary, "w", encoding="utf-8") as f:
-        json.dump(asdict(checkpoint), f)
-    os.replace(temporary, target)
+    # mkstemp: a new file (no link followed); the rename replaces whatever is at the name.
+    handle, temporary = tempfile.mkstemp(dir=os.path.dirname(target), suffix=".tmp")
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as f:
+            json.dump(asdict(checkpoint), f)
+        os.replace(temporary, target)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.remove(temporary)
+        raise
 
 
 def remove(path: str) -> None:
@@ -93,8 +103,8 @@ def load(path: str, run: dict[str, Any]) -> Checkpoint | None:
     """
     target = state_path(path)
     try:
-        with open(target, encoding="utf-8") as f:
-            data = json.load(f)
+        with os.fdopen(os.open(target, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0)), "rb") as f:
+            data = json.loads(f.read(1 << 20))
         checkpoint = Checkpoint(**data)
         if checkpoint.version != STATE_VERSION or not isinstance(checkpoint.run, dict):
             raise ValueError(f"version {checkpoint.version!r}, expected {STATE_VERSION}")

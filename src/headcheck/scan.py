@@ -2,22 +2,34 @@
 
 from __future__ import annotations
 
+import os
 import time
 from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import closing
 from dataclasses import dataclass, field
 from itertools import chain, islice
-from pathlib import Path
 from typing import Any, Literal, get_args
 
 from headcheck import resume as checkpoints
 from headcheck.detector import Detector
-from headcheck.io import Format, InputError, Row, can_resume, open_writer, read_rows
+from headcheck.io import (
+    MAX_RECORD_BYTES,
+    Format,
+    InputError,
+    Row,
+    can_resume,
+    check_input,
+    is_stream,
+    open_writer,
+    output_error,
+    read_rows,
+)
 from headcheck.result import (
     EVIDENCE_FIELD,
     MISMATCH_FIELD,
     REASON_FIELD,
+    RESULT_TYPES,
     SIMILARITY_FIELD,
     SUGGESTION_ID_FIELD,
     result_fields,
@@ -41,8 +53,18 @@ class ScanOptions:
     on_error: OnError = "fail"
     #: Processes that check in parallel (1: in this process).
     workers: int = 1
+    #: Longest input record read (a JSONL line, a CSV record); a longer one is an error row.
+    max_record_bytes: int = MAX_RECORD_BYTES
 
     def __post_init__(self) -> None:
+        if (
+            isinstance(self.max_record_bytes, bool)
+            or not isinstance(self.max_record_bytes, int)
+            or self.max_record_bytes < 1
+        ):
+            raise ValueError(
+                f"max_record_bytes must be a positive integer, got {self.max_record_bytes!r}"
+            )
         if isinstance(self.workers, bool) or not isinstance(self.workers, int) or self.workers < 1:
             raise ValueError(f"workers must be a positive integer, got {self.workers!r}")
         if self.on_error not in ON_ERROR:
@@ -200,19 +222,19 @@ def scan_file(
     :mod:`headcheck.resume`); with ``resume`` a run killed before it finished continues from
     its last checkpoint (or starts afresh when there is none), giving the same output.
     """
-    if source != "-" and not Path(source).is_file():
-        raise InputError(source, "no such file")
-    resumable = source != "-" and can_resume(destination, output_format)
+    check_input(source)
+    resumable = not is_stream(source) and can_resume(destination, output_format)
     if resume and not resumable:
         raise InputError(
             destination,
             "--resume needs an input file and a plain JSONL or CSV output file; standard "
-            "input or output, Parquet and .gz output cannot be resumed (rerun without --resume)",
+            "input, a pipe, standard output, Parquet and .gz output cannot be resumed "
+            "(rerun without --resume)",
         )
     run = _run_fingerprint(source, detector, options, input_format, output_format)
     point = checkpoints.load(destination, run) if resume else None
     stats = ScanStats()
-    rows: Iterable[Row] = read_rows(source, input_format)
+    rows: Iterable[Row] = read_rows(source, input_format, max_record_bytes=options.max_record_bytes)
     if point is not None:
         counts = point.counts
         stats = ScanStats(
@@ -230,6 +252,8 @@ def scan_file(
         output_format,
         resume_at=None if point is None else point.size,
         fields=None if point is None else point.fields,
+        partial=None if point is None else point.partial,
+        column_types=RESULT_TYPES,
     )
     if resumable and point is None:
         checkpoints.remove(destination)  # a killed earlier run's, now overwritten
@@ -252,13 +276,21 @@ def scan_file(
         }
         fields = getattr(writer, "fields", None)
         checkpoints.save(
-            destination, checkpoints.Checkpoint(run, stats.checked, size, fields, counts)
+            destination,
+            checkpoints.Checkpoint(
+                run, stats.checked, size, fields, counts, os.path.basename(writer.partial)
+            ),
         )
         last = time.monotonic()
 
     try:
         for record in scan_rows(rows, detector, options, stats, source=source, on_batch=checkpoint):
-            writer.write(record)
+            try:
+                writer.write(record)
+            except OSError as exc:  # a full disk, a file too large
+                if isinstance(exc, BrokenPipeError):
+                    raise
+                raise output_error(destination, exc) from exc
             if progress is not None:
                 progress(stats.checked)
     except BaseException as exc:
@@ -283,7 +315,7 @@ def _run_fingerprint(
 ) -> dict[str, Any]:
     """What a resumed run must share with the run that wrote the partial output."""
     return {
-        "input": checkpoints.input_fingerprint(source) if source != "-" else None,
+        "input": None if is_stream(source) else checkpoints.input_fingerprint(source),
         "input_format": input_format,
         "output_format": output_format,
         "options": {
@@ -292,6 +324,7 @@ def _run_fingerprint(
             "id_field": options.id_field,
             "only_flagged": options.only_flagged,
             "on_error": options.on_error,
+            "max_record_bytes": options.max_record_bytes,
         },
         "detector": checkpoints.detector_fingerprint(detector),
     }
