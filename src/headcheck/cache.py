@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import os
+import stat
+import sys
 import tempfile
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
@@ -42,10 +44,30 @@ def cache_key(folder: Path) -> str:
     return f"{folder.name}-{digest.hexdigest()[:16]}"
 
 
+def private_folder(path: Path) -> Path:
+    """``path`` (a folder in the cache folder), created (with the cache folder) readable and
+    writable by this user only; an existing folder is left as it is."""
+    # The folders above the cache folder are the user's own (e.g. ~/.cache): default modes.
+    cache_dir().mkdir(mode=0o700, parents=True, exist_ok=True)
+    path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    return path
+
+
+def _digest_path(path: Path) -> Path:
+    return path.with_name(path.name + ".sha256")
+
+
 def write_atomically(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` through a temporary file and a rename: processes that build
-    the same cache file at once never read a half-written one."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    """Write ``data`` to ``path`` through a temporary file and a rename (processes that build
+    the same cache file at once never read a half-written one), then its SHA-256 beside it
+    (``NAME.sha256``), which :func:`read_verified` checks before the file is used."""
+    private_folder(path.parent)
+    _replace(path, data)
+    _replace(_digest_path(path), hashlib.sha256(data).hexdigest().encode() + b"\n")
+
+
+def _replace(path: Path, data: bytes) -> None:
+    # mkstemp creates a new file (no link followed); the rename replaces what was there.
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".partial")
     try:
         with os.fdopen(handle, "wb") as f:
@@ -54,3 +76,43 @@ def write_atomically(path: Path, data: bytes) -> None:
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
+
+
+def _read_own(path: Path) -> bytes:
+    """The bytes of ``path`` if it is a regular file of this user, not a link; else OSError."""
+    handle = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+    with os.fdopen(handle, "rb") as f:
+        info = os.fstat(f.fileno())
+        if not stat.S_ISREG(info.st_mode):
+            raise OSError(f"{path} is not a regular file")
+        if hasattr(os, "getuid") and info.st_uid != os.getuid():
+            raise OSError(f"{path} belongs to another user")
+        return f.read()
+
+
+def read_verified(path: Path) -> tuple[bytes | None, str | None]:
+    """(the bytes of the cache file ``path``, None) when it matches the digest recorded when
+    it was written; (None, None) when there is no such file; (None, what is wrong) when there
+    is one that must not be used. The bytes are checked as read, so what is used is what was
+    checked."""
+    if not os.path.lexists(path):
+        return None, None
+    try:
+        data = _read_own(path)
+        recorded = _read_own(_digest_path(path)).decode("ascii", "replace").strip()
+    except FileNotFoundError:
+        return None, "no digest was recorded for it"
+    except OSError as exc:
+        return None, str(exc)
+    if hashlib.sha256(data).hexdigest() != recorded:
+        return None, "it does not match the digest recorded when it was written"
+    return data, None
+
+
+def warn_rebuild(path: Path, problem: str, what: str) -> None:
+    """Say on stderr that a cache file is not used, and why."""
+    print(
+        f"headcheck: warning: not using the cached {what} {path}: {problem}; building it again",
+        file=sys.stderr,
+        flush=True,
+    )

@@ -359,7 +359,12 @@ def _detector(args: argparse.Namespace, **overrides: Any) -> Any:
     for name in ("threshold", "calibration"):
         if getattr(args, name, None) is not None:
             options[name] = getattr(args, name)
-    return Detector(**options, **overrides)
+    detector = Detector(**options, **overrides)
+    if getattr(args, "calibration", None) is not None:
+        # A calibration file that flags nothing (or everything) stops here, before any
+        # output is written: CalibrationError, a ValueError.
+        detector.check_decision()
+    return detector
 
 
 def _fail(message: str) -> NoReturn:

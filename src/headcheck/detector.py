@@ -167,8 +167,13 @@ class Detector:
         self._encoder = encoder
         self._cache: dict[str, np.ndarray] = {}
         self._pairs: dict[bytes, CheckResult] = {}
+        #: Whether the decision is yet to be run on headcheck's clear pairs (see
+        #: :meth:`check_decision`): a calibration given here, with the real model.
+        self._unchecked = encoder is None and calibration is not None and calibration != DEFAULT
+        self._calibration_source = "the calibration"
         if calibration is not None and calibration != DEFAULT:
             if not isinstance(calibration, Calibration):
+                self._calibration_source = f"the calibration {os.fspath(calibration)}"
                 calibration = Calibration.load(calibration)
             if backend is None:  # unsaid, the backend is the one the calibration was fitted on
                 backend = check_backend(calibration.backend)
@@ -230,6 +235,8 @@ class Detector:
         With a context decision the pairs are read in blocks of its ``block`` pairs, each
         block as one corpus, and the cascade is not used.
         """
+        if self._unchecked:
+            self.check_decision()
         iterator = iter(pairs)
         if self.context is not None:
             while block := list(islice(iterator, self.context.block)):
@@ -241,6 +248,15 @@ class Detector:
             return
         while batch := list(islice(iterator, self.batch_size)):
             yield from self._check_batch(batch)
+
+    def check_decision(self) -> None:
+        """Refuse a decision that flags none of headcheck's clearly mismatched pairs or all of
+        its clearly matched ones (CalibrationError; see :mod:`headcheck.sanity`). Run by
+        itself before the first check when a calibration is given, with the real model."""
+        from headcheck.sanity import check_decision
+
+        self._unchecked = False
+        check_decision(self, source=self._calibration_source)
 
     @property
     def chunk_size(self) -> int:
@@ -295,6 +311,7 @@ class Detector:
         )
         twin._cache = self._cache
         twin._static = self._static
+        twin._unchecked = False  # a decision built in this process (calibrating), not read in
         return twin
 
     def embed(self, texts: list[str]) -> np.ndarray:

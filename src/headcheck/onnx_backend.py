@@ -22,10 +22,18 @@ import os
 import sys
 import warnings
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
-from headcheck.cache import cache_dir, cache_key, write_atomically
+from headcheck.cache import (
+    cache_dir,
+    cache_key,
+    private_folder,
+    read_verified,
+    warn_rebuild,
+    write_atomically,
+)
 from headcheck.model import DEFAULT_MODEL_NAME, ModelError, quiet_loading, resolve_model
 
 #: Texts are cut to this many word pieces when the model folder does not say.
@@ -51,10 +59,23 @@ def _max_tokens(folder: Path) -> int:
     return DEFAULT_MAX_TOKENS
 
 
+def onnxruntime_offline() -> Any:
+    """onnxruntime, with its telemetry switched off before any session is made: headcheck
+    never sends anything anywhere."""
+    import onnxruntime
+
+    disable = getattr(onnxruntime, "disable_telemetry_events", None)
+    if disable is not None:
+        disable()
+    return onnxruntime
+
+
 def export_int8(folder: Path, destination: Path) -> None:
     """Export the transformer in ``folder`` to ONNX and write its int8 quantisation."""
     _require("onnx")
     import torch
+
+    onnxruntime_offline()  # quantize_dynamic runs sessions of its own
     from onnxruntime.quantization import QuantType, quantize_dynamic
     from transformers import AutoModel
 
@@ -76,7 +97,7 @@ def export_int8(folder: Path, destination: Path) -> None:
     sample = tuple(torch.ones((2, 8), dtype=torch.long) for _ in names)
     axes = {name: {0: "batch", 1: "tokens"} for name in names}
     axes["last_hidden_state"] = {0: "batch", 1: "tokens"}
-    destination.parent.mkdir(parents=True, exist_ok=True)
+    private_folder(destination.parent)
     full = destination.with_name(destination.stem + f".fp32.{os.getpid()}.onnx")
     quantised = destination.with_name(destination.stem + f".int8.{os.getpid()}.onnx")
     try:
@@ -122,8 +143,9 @@ class OnnxEncoder:
     ) -> None:
         _require("onnxruntime")
         _require("tokenizers")
-        import onnxruntime
         from tokenizers import Tokenizer
+
+        onnxruntime = onnxruntime_offline()
 
         self.source = resolve_model(model, allow_download=allow_download)
         folder = Path(self.source)
@@ -134,7 +156,10 @@ class OnnxEncoder:
             )
         self.name = (DEFAULT_MODEL_NAME if model is None else str(model)) + " (onnx int8)"
         self.path = cache_dir() / "onnx" / f"{cache_key(folder)}.int8.onnx"
-        if not self.path.is_file():
+        exported, problem = read_verified(self.path)
+        if problem is not None:
+            warn_rebuild(self.path, problem, "ONNX model")
+        if exported is None:
             # First use only: said on stderr, since it takes a while and writes to the cache.
             print(
                 f"headcheck: exporting the model to ONNX, once, about a minute ({self.path})",
@@ -151,12 +176,16 @@ class OnnxEncoder:
                     f"{type(exc).__name__}: {exc}. Check the folder, or that torch and onnx "
                     "are installed (or use backend='torch')."
                 ) from exc
+            exported, problem = read_verified(self.path)
+            if exported is None:
+                raise ModelError(f"the ONNX export {self.path} cannot be read back: {problem}")
         options = onnxruntime.SessionOptions()
         if threads:
             options.intra_op_num_threads = threads
             options.inter_op_num_threads = 1
+        # From the bytes that were checked against their digest, not the path again.
         self._session = onnxruntime.InferenceSession(
-            str(self.path), options, providers=["CPUExecutionProvider"]
+            exported, options, providers=["CPUExecutionProvider"]
         )
         self._inputs = {i.name for i in self._session.get_inputs()}
         self._tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
-from headcheck.cache import cache_dir, cache_key, write_atomically
+from headcheck.cache import cache_dir, cache_key, read_verified, warn_rebuild, write_atomically
 from headcheck.model import quiet_loading
 
 #: Exponent of the row norm that weights each word piece (chosen on FNC-1, see above).
@@ -63,7 +63,10 @@ class StaticEmbedder:
 
         folder = Path(folder)
         path = cache_dir() / "static" / f"{cache_key(folder)}.npy"
-        if not path.is_file():
+        data, problem = read_verified(path)
+        if data is None:
+            if problem is not None:
+                warn_rebuild(path, problem, "static embeddings")
             print(
                 f"headcheck: distilling the model's static embeddings, once, about 20 s ({path})",
                 file=sys.stderr,
@@ -71,8 +74,9 @@ class StaticEmbedder:
             )
             buffer = io.BytesIO()
             np.save(buffer, distil(folder), allow_pickle=False)
-            write_atomically(path, buffer.getvalue())
-        self.table = np.load(path, allow_pickle=False)
+            data = buffer.getvalue()
+            write_atomically(path, data)
+        self.table = np.load(io.BytesIO(data), allow_pickle=False)
         self._tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
         self._tokenizer.no_padding()
         self._tokenizer.no_truncation()
