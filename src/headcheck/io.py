@@ -89,7 +89,7 @@ def detect_format(path: str, given: str | None = None) -> Format:
         suffixes.pop()
     if suffixes and suffixes[-1] in _SUFFIXES:
         return _SUFFIXES[suffixes[-1]]  # type: ignore[return-value]  # values are Formats
-    if is_stream(path):
+    if is_stream(path) or path.startswith(("/dev/", "/proc/")):
         return "jsonl"  # standard input or a pipe, as from <(zcat FILE): JSONL unless told
     raise ValueError(
         f"cannot tell the format of {path!r} from its extension; name it with --format "
@@ -272,9 +272,9 @@ def _open_quote_after(line: bytes, inside: bool, delimiter: bytes) -> bool:
 
 def _csv_records(
     handle: IO[bytes], limit: int, delimiter: bytes
-) -> Iterator[tuple[int, bytes | None]]:
-    """(first line number, bytes) of each CSV record, which may span lines inside quotes;
-    None for a record longer than ``limit`` bytes. Blank lines are not records.
+) -> Iterator[tuple[int, int, bytes | None]]:
+    """(first line, last line, bytes) of each CSV record, which may span lines inside
+    quotes; None for a record longer than ``limit`` bytes. Blank lines are not records.
 
     A record's end is found before the csv module parses it, so a broken record is one
     error, never a stream re-read from its middle. A quote that is still open when the file
@@ -287,13 +287,13 @@ def _csv_records(
         if unclosed is None:
             return
         first, lines = unclosed
-        yield first, lines[0]
+        yield first, first, lines[0]
         pieces, first = iter([(line, True) for line in lines[1:]]), first + 1
 
 
 def _split_records(
     pieces: Iterator[tuple[bytes, bool]], number: int, limit: int, delimiter: bytes
-) -> Generator[tuple[int, bytes | None], None, tuple[int, list[bytes]] | None]:
+) -> Generator[tuple[int, int, bytes | None], None, tuple[int, list[bytes]] | None]:
     """The records of ``pieces``, whose first line is ``number``. Returns (first line, lines)
     of a last record left inside a quoted field when the pieces end (past the limit, it is
     yielded as too long instead)."""
@@ -321,12 +321,12 @@ def _split_records(
         if inside:
             continue  # a quoted field goes on over the line end
         if record is None:
-            yield first, None
+            yield first, number, None
         elif len(record) > 1 or record[0].strip(b"\r\n"):
-            yield first, b"".join(record)
+            yield first, number, b"".join(record)
         record, size, first = [], 0, number + 1
     if record is None:
-        yield first, None
+        yield first, number, None
     elif record:
         return first, record
     return None
@@ -342,7 +342,7 @@ def _read_csv(path: str, limit: int, delimiter: str = ",") -> Iterator[Row]:
     line = 1
     try:
         header = _csv_header(path, records, limit, delimiter)
-        for line, raw in records:
+        for line, last, raw in records:
             if raw is None:
                 yield Row(line, None, f"a record {_too_long(limit)}")
                 continue
@@ -356,6 +356,8 @@ def _read_csv(path: str, limit: int, delimiter: str = ",") -> Iterator[Row]:
                 problem = f"malformed CSV: {exc}"
                 if "unexpected end of data" in str(exc):
                     problem += " (a quoted field that starts here is never closed)"
+                elif last > line:  # one record by its quotes, so one error for all its lines
+                    problem += f" (in the record of lines {line}-{last}, read as one by its quotes)"
                 yield Row(line, None, problem)
                 continue
             if len(fields) > len(header):
@@ -386,12 +388,12 @@ def _read_csv(path: str, limit: int, delimiter: str = ",") -> Iterator[Row]:
 
 
 def _csv_header(
-    path: str, records: Iterator[tuple[int, bytes | None]], limit: int, delimiter: str
+    path: str, records: Iterator[tuple[int, int, bytes | None]], limit: int, delimiter: str
 ) -> list[str]:
     first = next(records, None)
     if first is None:
         return []
-    line, raw = first
+    line, _, raw = first
     if raw is None:
         raise InputError(path, f"the header is {_too_long(limit)}", line)
     if raw.startswith(codecs.BOM_UTF8):

@@ -5,7 +5,8 @@ intercept of -1e6) or always flags: a gate that lets every record through, or dr
 :func:`check_decision` runs the decision on eight short stories of unrelated topics, each with
 its own headline (clearly matched) and with the headline of every other (56 clear mismatches;
 the shipped decision, which leaves most per-pair evidence to the corpus, flags 16 of them),
-and refuses it when it flags none of the mismatches or every matched pair.
+and refuses it when its probabilities cannot tell them apart, when it flags every matched
+pair, or (without a context decision) none of the mismatches.
 """
 
 from __future__ import annotations
@@ -80,21 +81,52 @@ def clear_pairs() -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
     return matched, mismatched
 
 
+def _separation(mismatched: list[float], matched: list[float]) -> float:
+    """The share of (mismatched, matched) pairs whose mismatch probabilities are ordered
+    right, ties counting half: 1.0 for a decision that tells every clear pair apart, 0.5 for
+    one that cannot tell them apart at all (a ROC-AUC)."""
+    right = sum((m > g) + 0.5 * (m == g) for m in mismatched for g in matched)
+    return right / (len(mismatched) * len(matched))
+
+
+#: Least separation of the clear pairs a decision must show (the shipped ones show 1.0).
+MIN_SEPARATION = 0.9
+
+
 def check_decision(detector: Any, *, source: str = "the calibration") -> None:
-    """Raise CalibrationError when ``detector``'s decision flags none of the clear mismatches
-    or all of the clear matches; ``source`` names it in the message."""
+    """Raise CalibrationError for a decision that cannot be meant: one whose mismatch
+    probabilities do not tell the clear mismatches from the clear matches, one that flags all
+    the clear matches, or one that flags none of the clear mismatches (this only where there
+    is no context decision: the per-pair decision of a calibration that has one is only its
+    fallback for small blocks, and a self-calibrated one may leave every clear pair to the
+    corpus evidence). ``source`` names it in the message."""
     matched, mismatched = clear_pairs()
     results = list(detector.check_many(matched + mismatched))
-    caught = sum(r.is_mismatch for r in results[len(matched) :])
-    dropped = sum(r.is_mismatch for r in results[: len(matched)])
-    if caught == 0 or dropped == len(matched):
-        what = (
-            f"flags none of {len(mismatched)} clearly mismatched pairs"
-            if caught == 0
-            else f"flags all {len(matched)} clearly matched pairs"
-        )
+    good, bad = results[: len(matched)], results[len(matched) :]
+    problem = None
+    if all(r.is_mismatch for r in good):
+        problem = f"flags all {len(matched)} clearly matched pairs"
+    elif detector.context is None and not any(r.is_mismatch for r in bad):
+        problem = f"flags none of {len(mismatched)} clearly mismatched pairs"
+    else:
+        probabilities = [r.mismatch_probability for r in results]
+        if all(p is not None for p in probabilities):
+            separation = _separation(
+                [p for p in probabilities[len(matched) :] if p is not None],
+                [p for p in probabilities[: len(matched)] if p is not None],
+            )
+            if separation < MIN_SEPARATION:
+                problem = (
+                    f"cannot tell {len(mismatched)} clearly mismatched pairs from "
+                    f"{len(matched)} clearly matched ones (ROC-AUC {separation:.2f} on them)"
+                )
+    if problem is None and detector.context is not None:
+        thresholds = (detector.context.short_threshold, detector.context.long_threshold)
+        if not all(0.0 < t < 1.0 for t in thresholds):
+            problem = f"has context thresholds {thresholds}, which flag nothing or everything"
+    if problem is not None:
         raise CalibrationError(
-            f"{source} is refused: its decision {what} (headcheck's built-in check, "
+            f"{source} is refused: its decision {problem} (headcheck's built-in check, "
             "headcheck.sanity); a gate with it would let every record through or drop them "
             "all. Calibrate again, or leave it out to use the shipped decision."
         )
