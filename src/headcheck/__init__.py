@@ -1,5 +1,12 @@
 """headcheck: catch scraped articles whose headline does not belong to their body."""
 
+import os as _os
+
+# onnxruntime's official builds send telemetry over HTTPS unless this is set before it
+# initialises (its Privacy.md); headcheck never sends anything anywhere, so it is set before
+# anything of headcheck can import onnxruntime. A value the user set is kept.
+_os.environ.setdefault("ORT_DISABLE_TELEMETRY", "1")
+
 from headcheck.detector import Detector
 from headcheck.frame import check_frame
 from headcheck.model import ModelError

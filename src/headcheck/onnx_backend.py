@@ -60,8 +60,11 @@ def _max_tokens(folder: Path) -> int:
 
 
 def onnxruntime_offline() -> Any:
-    """onnxruntime, with its telemetry switched off before any session is made: headcheck
-    never sends anything anywhere."""
+    """onnxruntime, with its telemetry switched off: ``ORT_DISABLE_TELEMETRY`` (which only
+    works before onnxruntime initialises; :mod:`headcheck` sets it on import) and, for an
+    onnxruntime that a program imported before headcheck, its API switch, before any session
+    is made. headcheck never sends anything anywhere."""
+    os.environ.setdefault("ORT_DISABLE_TELEMETRY", "1")
     import onnxruntime
 
     disable = getattr(onnxruntime, "disable_telemetry_events", None)
