@@ -449,14 +449,20 @@ def test_a_later_value_that_does_not_fit_its_column_is_a_clear_error(tmp_path: P
 # -- 7. exit codes: 1 is the mismatch gate alone ----------------------------------------------
 
 
-def test_output_in_a_missing_folder_exits_2_with_one_line(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("command", "name"), [("scan", "x.jsonl"), ("calibrate", "c.json"), ("report", "r.md")]
+)
+def test_output_in_a_missing_folder_exits_2_with_one_line(
+    tmp_path: Path, command: str, name: str
+) -> None:
     source = write_jsonl(tmp_path / "in.jsonl", iter(records(3)))
-    done = headcheck("scan", source, "-o", tmp_path / "missing" / "x.jsonl", "-q")
+    target = tmp_path / "missing" / name
+    done = headcheck(command, source, "-o", target)
     assert done.returncode == 2
     no_traceback(done)
     assert done.stderr.strip().splitlines()[-1:] == [
-        f"headcheck: error: {tmp_path / 'missing' / 'x.jsonl'}: cannot write: the folder "
-        f"{tmp_path / 'missing'} does not exist"
+        f"headcheck: error: {target}: cannot write: the folder {tmp_path / 'missing'} does "
+        "not exist"
     ]
 
 
@@ -474,6 +480,62 @@ def test_a_read_only_folder_exits_2(tmp_path: Path) -> None:
     assert done.returncode == 2
     assert "cannot write: no permission to write in" in done.stderr
     no_traceback(done)
+
+
+def _namespaces_work() -> str | None:
+    """None when this user may make a user and mount namespace (to mount a small or a
+    read-only file system without root), else why not."""
+    if shutil.which("unshare") is None:
+        return "unshare is not installed"
+    done = subprocess.run(
+        [
+            "unshare",
+            "-rm",
+            "sh",
+            "-c",
+            "mount -t tmpfs tmpfs /mnt 2>&1 || mount -t tmpfs tmpfs /tmp",
+        ],
+        capture_output=True,
+        text=True,
+    )
+    if done.returncode != 0:
+        return f"no user and mount namespaces here: {(done.stderr or done.stdout).strip()[:200]}"
+    return None
+
+
+@pytest.mark.parametrize(
+    ("mount", "message"),
+    [
+        ("mount -t tmpfs -o size=100k tmpfs {d}", "No space left on device"),
+        ("mount --bind {d} {d} && mount -o remount,ro,bind {d}", "Read-only file system"),
+    ],
+    ids=["full-disk", "read-only"],
+)
+def test_a_full_disk_or_a_read_only_folder_exits_2_leaving_nothing(
+    tmp_path: Path, mount: str, message: str, warm_cache: None
+) -> None:
+    """A real full file system (a 100 KB tmpfs) and a read-only one, mounted in a private
+    namespace: exit 2 with one line, and nothing left behind on the full one."""
+    why = _namespaces_work()
+    if why is not None:
+        pytest.skip(why)
+    source = write_jsonl(tmp_path / "in.jsonl", iter(records(300)))
+    folder = tmp_path / "target"
+    folder.mkdir()
+    script = (
+        f"{mount.format(d=folder)} && "
+        f'"{EXE}" scan "{source}" -o "{folder}/out.jsonl" -q --threshold 0.3; '
+        f'status=$?; ls -A "{folder}"; exit $status'
+    )
+    done = subprocess.run(
+        ["unshare", "-rm", "sh", "-c", script], capture_output=True, text=True, timeout=600
+    )
+    assert done.returncode == 2, done.stderr[-3000:]
+    no_traceback(done)
+    assert done.stderr.strip().splitlines()[-1:] == [
+        f"headcheck: error: {folder}/out.jsonl: cannot write: {message}"
+    ]
+    assert done.stdout == ""  # ls: nothing left in the folder
 
 
 def _file_size_limit(limit: int) -> Any:
@@ -637,22 +699,27 @@ def test_resume_from_a_pipe_is_refused_saying_why(tmp_path: Path) -> None:
     no_traceback(done)
 
 
+NEVER = "cannot tell 56 clearly mismatched pairs from 8 clearly matched ones (ROC-AUC 0.50"
+
+
 @pytest.mark.parametrize(
-    ("intercept", "context", "says"),
+    ("change", "context", "says"),
     [
-        (-1e6, False, "flags none of 56 clearly mismatched pairs"),
-        (-1e6, True, "cannot tell 56 clearly mismatched pairs from 8 clearly matched ones"),
-        (1e6, False, "flags all 8 clearly matched pairs"),
+        ({"intercept": -1e6}, False, NEVER),
+        ({"intercept": -1e6}, True, NEVER),
+        ({"intercept": 1e6}, False, "flags all 8 clearly matched pairs"),
+        ({"long_threshold": 1.0}, False, "has thresholds (0.9459"),
     ],
+    ids=["never", "never-with-context", "always", "threshold-1"],
 )
 def test_a_calibration_that_never_or_always_flags_is_refused(
-    tmp_path: Path, intercept: float, context: bool, says: str
+    tmp_path: Path, change: dict[str, float], context: bool, says: str
 ) -> None:
     """In range for the schema, absurd in use: refused before any output is written."""
     from headcheck.calibration import default_calibration
 
     data = json.loads(default_calibration("onnx").to_json())
-    data["intercept"] = intercept
+    data.update(change)
     if not context:
         data["context"] = None  # the per-pair decision alone
     calibration = tmp_path / "absurd.json"

@@ -228,8 +228,10 @@ class Calibration(_Linear):
         )
 
     def save(self, path: str | os.PathLike[str]) -> None:
-        with open(path, "w", encoding="utf-8") as f:
-            f.write(self.to_json() + "\n")
+        """Write the file (whole, through a partial file and a rename)."""
+        from headcheck.io import write_whole
+
+        write_whole(os.fspath(path), self.to_json() + "\n")
 
     @classmethod
     def load(cls, path: str | os.PathLike[str]) -> Calibration:

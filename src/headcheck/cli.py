@@ -624,6 +624,8 @@ def _silence_stdout() -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    from headcheck.io import InputError
+
     logging.basicConfig(level=logging.WARNING, format="headcheck: %(levelname)s: %(message)s")
     args = build_parser().parse_args(argv)
     commands = {"scan": _scan, "calibrate": _calibrate, "evaluate": _evaluate, "report": _report}
@@ -632,6 +634,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:
         _silence_stdout()  # the reader of our output went away (e.g. `| head`): not an error
         return EXIT_OK
+    except InputError as exc:  # an input or output a command did not catch itself
+        print(f"headcheck: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
     except OSError as exc:
         # A full disk, a read-only folder, a device that fails: exit 2, never the gate's 1.
         _silence_stdout()

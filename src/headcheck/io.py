@@ -516,6 +516,20 @@ def create_partial(path: str) -> tuple[int, str]:
     return handle, partial
 
 
+def write_whole(path: str, text: str) -> None:
+    """Write ``text`` to ``path`` through a new partial file beside it and a rename: a reader
+    never sees half a file, and a failure leaves none (an OSError becomes an OutputError)."""
+    descriptor, partial = create_partial(path)
+    try:
+        with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        os.replace(partial, path)
+    except OSError as exc:
+        raise output_error(path, exc) from exc
+    finally:
+        _remove(partial)
+
+
 def _remove(path: str) -> None:
     with contextlib.suppress(FileNotFoundError):
         os.remove(path)

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import base64
 import html as _html
-import os
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -149,15 +148,6 @@ def write_text(destination: str, text: str) -> None:
         sys.stdout.write(text)
         sys.stdout.flush()
         return
-    from headcheck.io import create_partial, output_error
+    from headcheck.io import write_whole
 
-    descriptor, partial = create_partial(destination)
-    try:
-        with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        os.replace(partial, destination)
-    except OSError as exc:
-        raise output_error(destination, exc) from exc
-    finally:
-        if os.path.exists(partial):
-            os.remove(partial)
+    write_whole(destination, text)

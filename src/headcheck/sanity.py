@@ -6,7 +6,7 @@ intercept of -1e6) or always flags: a gate that lets every record through, or dr
 its own headline (clearly matched) and with the headline of every other (56 clear mismatches;
 the shipped decision, which leaves most per-pair evidence to the corpus, flags 16 of them),
 and refuses it when its probabilities cannot tell them apart, when it flags every matched
-pair, or (without a context decision) none of the mismatches.
+pair, or when a threshold of it is 0 or 1.
 """
 
 from __future__ import annotations
@@ -96,18 +96,16 @@ MIN_SEPARATION = 0.9
 def check_decision(detector: Any, *, source: str = "the calibration") -> None:
     """Raise CalibrationError for a decision that cannot be meant: one whose mismatch
     probabilities do not tell the clear mismatches from the clear matches, one that flags all
-    the clear matches, or one that flags none of the clear mismatches (this only where there
-    is no context decision: the per-pair decision of a calibration that has one is only its
-    fallback for small blocks, and a self-calibrated one may leave every clear pair to the
-    corpus evidence). ``source`` names it in the message."""
+    the clear matches, or one with a threshold that no probability can reach (1) or every
+    probability does (0). Flagging none of the clear mismatches is not refused in itself: a
+    self-calibrated decision may leave such short pairs to the corpus evidence, or to
+    thresholds stricter than theirs. ``source`` names it in the message."""
     matched, mismatched = clear_pairs()
     results = list(detector.check_many(matched + mismatched))
-    good, bad = results[: len(matched)], results[len(matched) :]
+    good = results[: len(matched)]
     problem = None
     if all(r.is_mismatch for r in good):
         problem = f"flags all {len(matched)} clearly matched pairs"
-    elif detector.context is None and not any(r.is_mismatch for r in bad):
-        problem = f"flags none of {len(mismatched)} clearly mismatched pairs"
     else:
         probabilities = [r.mismatch_probability for r in results]
         if all(p is not None for p in probabilities):
@@ -120,10 +118,14 @@ def check_decision(detector: Any, *, source: str = "the calibration") -> None:
                     f"cannot tell {len(mismatched)} clearly mismatched pairs from "
                     f"{len(matched)} clearly matched ones (ROC-AUC {separation:.2f} on them)"
                 )
-    if problem is None and detector.context is not None:
-        thresholds = (detector.context.short_threshold, detector.context.long_threshold)
+    decisions = [("", detector.calibration), ("context ", detector.context)]
+    for name, decision in decisions if problem is None else []:
+        if decision is None:
+            continue
+        thresholds = (decision.short_threshold, decision.long_threshold)
         if not all(0.0 < t < 1.0 for t in thresholds):
-            problem = f"has context thresholds {thresholds}, which flag nothing or everything"
+            problem = f"has {name}thresholds {thresholds}, which flag nothing or everything"
+            break
     if problem is not None:
         raise CalibrationError(
             f"{source} is refused: its decision {problem} (headcheck's built-in check, "
