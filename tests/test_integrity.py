@@ -229,15 +229,26 @@ def test_a_planted_cache_file_is_rebuilt_with_a_warning_never_used(
 def test_a_link_planted_at_the_old_partial_name_is_not_followed(
     tmp_path: Path, output: str
 ) -> None:
-    """`ln -s victim .out.jsonl.partial` (the fixed name of old versions, and the PID name of
-    the non-resumable ones) no longer redirects the output: the partial file is a new one
-    with a name that cannot be guessed, and the victim is untouched."""
+    """`ln -s victim .out.jsonl.partial` (the fixed name of old versions), or links at the
+    process-id names old versions gave Parquet and .gz partial files, no longer redirect the
+    output: the partial file is a new one with a name that cannot be guessed, and the victim
+    is untouched."""
     source = tmp_path / "in.jsonl"
     write_jsonl(source, iter(records(5)))
     victim = tmp_path / "victim"
     victim.write_text("precious\n")
     out = tmp_path / output
-    for name in (f".{output}.partial", f".{output}.{os.getpid() + 1}.partial"):
+    # The fixed name, and the process-id names of the next few hundred processes (the one
+    # old versions used for Parquet and .gz output).
+    last = (
+        int(Path("/proc/loadavg").read_text().split()[-1])
+        if Path("/proc/loadavg").exists()
+        else os.getpid()
+    )
+    names = [f".{output}.partial"] + [
+        f".{output}.{pid}.partial" for pid in range(last + 1, last + 400)
+    ]
+    for name in names:
         (tmp_path / name).symlink_to(victim)
     done = headcheck("scan", source, "-o", out, "-q", "--threshold", "0.3")
     assert done.returncode == 0, done.stderr[-3000:]
