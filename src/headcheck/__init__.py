@@ -6,6 +6,8 @@ import os as _os
 # initialises (its Privacy.md); headcheck never sends anything anywhere, so it is set before
 # anything of headcheck can import onnxruntime. A value the user set is kept.
 _os.environ.setdefault("ORT_DISABLE_TELEMETRY", "1")
+# The hub client's own switch, for the one network use there is (--allow-download).
+_os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
 
 from headcheck.detector import Detector
 from headcheck.frame import check_frame
