@@ -365,13 +365,16 @@ def load_pairs(
     With ``max_pairs``, a fixed-seed uniform sample of that many records is kept (reservoir
     sampling: the file is read once and never held whole).
     """
-    from headcheck.io import MAX_RECORD_BYTES, InputError, read_rows
+    from headcheck.io import MAX_RECORD_BYTES, InputError, check_fields, read_rows
 
     rng = np.random.default_rng(seed)
     kept: list[tuple[tuple[Any, Any], int | None]] = []
-    for seen, row in enumerate(
-        read_rows(path, fmt, max_record_bytes=max_record_bytes or MAX_RECORD_BYTES), start=1
-    ):
+    rows = check_fields(
+        path,
+        read_rows(path, fmt, max_record_bytes=max_record_bytes or MAX_RECORD_BYTES),
+        {"--title-field": title_field, "--text-field": text_field, "--label-field": label_field},
+    )
+    for seen, row in enumerate(rows, start=1):
         if row.record is None:
             raise InputError(path, str(row.error), row.line)
         label = None

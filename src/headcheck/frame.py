@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from headcheck.io import closest_first
 from headcheck.result import MISMATCH_FIELD, REASON_FIELD, SIMILARITY_FIELD, join_reasons
 
 if TYPE_CHECKING:
@@ -26,12 +27,13 @@ def check_frame(
     ``headline_mismatch_reason`` (a reason code, or None). ``options`` build a
     :class:`~headcheck.Detector` when none is given.
     """
-    missing = [c for c in (title_column, text_column) if c not in frame.columns]
-    if missing:
-        raise KeyError(
-            f"column(s) {missing} not in the frame, which has {list(frame.columns)}; "
-            "pass title_column= and text_column= to name the headline and body columns."
-        )
+    for option, column in (("title_column", title_column), ("text_column", text_column)):
+        if column not in frame.columns:
+            have = closest_first(str(column), [str(c) for c in frame.columns])
+            raise KeyError(
+                f"no column {column!r} ({option}) in the frame, which has "
+                f"{', '.join(map(repr, have)) or 'no columns'}; name it with {option}="
+            )
     if detector is None:
         from headcheck.detector import Detector
 

@@ -438,6 +438,54 @@ def _read_parquet(path: str) -> Iterator[Row]:
         raise InputError(path, f"cannot read past this row: {exc}", number + 1) from exc
 
 
+#: Readable records a field must be absent from, all of them, before it is taken for a wrong
+#: field name (a record that lacks a field the others have is a row flagged missing_*).
+FIELD_CHECK_RECORDS = 100
+
+
+class FieldError(InputError):
+    """A field named by an option that none of the first records has."""
+
+
+def closest_first(name: str, fields: list[str]) -> list[str]:
+    """``fields`` ordered by how close each is to ``name`` (difflib's ratio, case ignored)."""
+    from difflib import SequenceMatcher
+
+    def distance(field: str) -> float:
+        return -SequenceMatcher(None, name.lower(), field.lower()).ratio()
+
+    return sorted(fields, key=distance)
+
+
+def check_fields(path: str, rows: Iterator[Row], fields: dict[str, str | None]) -> Iterator[Row]:
+    """``rows``, unchanged, after checking that each named field (``{option: field}``, e.g.
+    ``{"--title-field": "title"}``) is in at least one of the first
+    :data:`FIELD_CHECK_RECORDS` readable records; raises FieldError naming the fields those
+    records have, closest first, before any row is yielded."""
+    wanted = {option: name for option, name in fields.items() if name is not None}
+    head: list[Row] = []
+    readable: list[dict[str, Any]] = []
+    for row in rows:
+        head.append(row)
+        if row.record is not None:
+            readable.append(row.record)
+            if len(readable) >= FIELD_CHECK_RECORDS:
+                break
+    if readable:
+        seen = list(dict.fromkeys(k for record in readable for k in record))
+        for option, name in wanted.items():
+            if not any(name in record for record in readable):
+                have = ", ".join(repr(f) for f in closest_first(name, [str(k) for k in seen]))
+                first = "record" if len(readable) == 1 else f"{len(readable)} records"
+                raise FieldError(
+                    path,
+                    f"no field {name!r} ({option}) in the first {first}, which have "
+                    f"{have or 'no fields'}; name the field with {option}",
+                )
+    yield from head
+    yield from rows
+
+
 # -- writers ---------------------------------------------------------------------------------
 
 

@@ -21,7 +21,15 @@ import numpy as np
 
 from headcheck.corpus import evaluate, mismatch_scores, parse_label, repair_pairs
 from headcheck.detector import Detector
-from headcheck.io import MAX_RECORD_BYTES, Format, InputError, Row, check_input, read_rows
+from headcheck.io import (
+    MAX_RECORD_BYTES,
+    Format,
+    InputError,
+    Row,
+    check_fields,
+    check_input,
+    read_rows,
+)
 from headcheck.result import CheckResult
 from headcheck.scan import ScanOptions, ScanStats, scan_rows
 from headcheck.scored import is_scanned, result_of
@@ -139,6 +147,17 @@ def _records(
     first = next(rows, None)
     if first is None:
         raise InputError(source, "no records: the report needs at least one article")
+    # A scanned file written with --id-field lacks title and text: said below, with advice.
+    scanned = first.record is not None and is_scanned(first.record)
+    fields = {"--label-field": options.label_field, "--group-field": options.group_field}
+    if not scanned:
+        fields = {
+            "--title-field": options.title_field,
+            "--text-field": options.text_field,
+            **fields,
+        }
+    rows = check_fields(source, chain([first], rows), fields)
+    first = next(rows)
     if first.record is not None and is_scanned(first.record):
         missing = [f for f in (options.title_field, options.text_field) if f not in first.record]
         if len(missing) == 2:

@@ -19,6 +19,7 @@ from headcheck.io import (
     InputError,
     Row,
     can_resume,
+    check_fields,
     check_input,
     is_stream,
     open_writer,
@@ -234,7 +235,15 @@ def scan_file(
     run = _run_fingerprint(source, detector, options, input_format, output_format)
     point = checkpoints.load(destination, run) if resume else None
     stats = ScanStats()
-    rows: Iterable[Row] = read_rows(source, input_format, max_record_bytes=options.max_record_bytes)
+    rows: Iterable[Row] = check_fields(
+        source,
+        read_rows(source, input_format, max_record_bytes=options.max_record_bytes),
+        {
+            "--title-field": options.title_field,
+            "--text-field": options.text_field,
+            "--id-field": options.id_field,
+        },
+    )
     if point is not None:
         counts = point.counts
         stats = ScanStats(
