@@ -78,10 +78,42 @@ def test_item_without_the_field_is_counted_not_crashed(tmp_path: Path) -> None:
     assert result["log"].count("cannot write field 'headcheck'") == 1
 
 
-def test_unknown_action_disables_the_pipeline_with_the_valid_values(tmp_path: Path) -> None:
-    """A bad HEADCHECK_ACTION is rejected with NotConfigured naming tag and drop."""
+def assert_stopped_at_start(result: dict[str, Any], *messages: str) -> None:
+    """The crawl did not run: no item scraped, the bootstrap failed (`scrapy crawl` exits 1),
+    and the log says why."""
+    assert result["bootstrap_failed"] is True
+    assert result["items"] == [] and "headcheck/items" not in result["stats"]
+    assert "ConfigurationError" in result["log"]
+    for message in messages:
+        assert message in result["log"]
+
+
+def test_unknown_action_stops_the_crawl_with_the_valid_values(tmp_path: Path) -> None:
+    """A bad HEADCHECK_ACTION stops the crawl at its start naming tag and drop: a quality
+    gate that cannot run fails closed, never NotConfigured (a crawl run unchecked)."""
     result = crawl(tmp_path, HEADCHECK_ACTION="delete")
-    assert "HEADCHECK_ACTION is 'delete'; valid values: tag, drop" in result["log"]
+    assert_stopped_at_start(result, "HEADCHECK_ACTION is 'delete'; valid values: tag, drop")
+
+
+@pytest.mark.parametrize(
+    ("setting", "value", "message"),
+    [
+        ("HEADCHECK_BATCH_SIZE", "0", "HEADCHECK_BATCH_SIZE must be >= 1"),
+        ("HEADCHECK_BACKEND", "tpu", "HEADCHECK_BACKEND is 'tpu'; valid values: torch, onnx"),
+        ("HEADCHECK_THRESHOLD", "high", "bad HEADCHECK_ setting"),
+    ],
+)
+def test_an_invalid_setting_stops_the_crawl(
+    tmp_path: Path, setting: str, value: str, message: str
+) -> None:
+    assert_stopped_at_start(crawl(tmp_path, **{setting: value}), message)
+
+
+def test_disabled_the_crawl_runs_without_the_check(tmp_path: Path) -> None:
+    """HEADCHECK_ENABLED = False is the one way to crawl without it."""
+    result = crawl(tmp_path, HEADCHECK_ENABLED="False", HEADCHECK_ACTION="delete")
+    assert result["bootstrap_failed"] is False
+    assert len(result["items"]) == len(ARTICLES)
     assert "headcheck/items" not in result["stats"]
 
 
@@ -100,28 +132,25 @@ def test_calibration_file_drives_the_decision(tmp_path: Path) -> None:
     assert WRONG.issubset(flagged)
 
 
-def test_bad_calibration_file_disables_the_pipeline_with_the_reason(tmp_path: Path) -> None:
-    """A calibration file that fails validation raises NotConfigured naming the problem."""
+def test_bad_calibration_file_stops_the_crawl_with_the_reason(tmp_path: Path) -> None:
+    """A calibration file that fails validation stops the crawl, naming the problem."""
     bad = tmp_path / "calibration.json"
     bad.write_text("[1, 2, 3]")
     result = crawl(tmp_path, HEADCHECK_ACTION="tag", HEADCHECK_CALIBRATION=str(bad))
-    assert "HEADCHECK_CALIBRATION:" in result["log"]
-    assert "not a headcheck calibration file" in result["log"]
-    assert "headcheck/items" not in result["stats"]
+    assert_stopped_at_start(result, "HEADCHECK_CALIBRATION:", "not a headcheck calibration file")
 
 
-def test_model_that_fails_to_load_disables_the_pipeline_with_the_reason(tmp_path: Path) -> None:
-    """A model folder that looks right but does not load: NotConfigured says why, and the
-    crawl still runs (without the pipeline) rather than failing on every item."""
+def test_model_that_fails_to_load_stops_the_crawl_with_the_reason(tmp_path: Path) -> None:
+    """A model folder that looks right but does not load stops the crawl at its start and
+    says why, rather than running it unchecked."""
     broken = tmp_path / "broken-model"
     broken.mkdir()
     (broken / "config.json").write_text("{}")
     (broken / "modules.json").write_text("[]")
     result = crawl(tmp_path, HEADCHECK_ACTION="tag", HEADCHECK_MODEL=str(broken))
-    assert "headcheck model unavailable: could not load the model from" in result["log"]
-    assert str(broken) in result["log"]
-    assert "headcheck/items" not in result["stats"]
-    assert len(result["items"]) == len(ARTICLES)  # the crawl went on
+    assert_stopped_at_start(
+        result, "headcheck cannot check this crawl: could not load the model from", str(broken)
+    )
 
 
 def test_scoring_error_on_one_item_is_counted_logged_and_the_crawl_goes_on(

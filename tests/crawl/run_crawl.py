@@ -149,6 +149,8 @@ def main() -> None:
     seconds = time.perf_counter() - started
     stats = {k: v for k, v in crawler.stats.get_stats().items() if isinstance(v, (int, float, str))}
     report: dict[str, Any] = {"items": items, "stats": stats, "seconds": round(seconds, 2)}
+    # What `scrapy crawl` exits 1 for: the crawler could not start (a pipeline raised).
+    report["bootstrap_failed"] = process.bootstrap_failed
     if bulk:
         report["tagged"] = tagged
         report["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
