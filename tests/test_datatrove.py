@@ -77,3 +77,20 @@ def test_bad_action_is_rejected() -> None:
     """An unknown action names the valid ones."""
     with pytest.raises(ValueError, match="drop, annotate"):
         HeadlineFilter(action="delete")  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("what", ["calibration", "model"])
+def test_an_unusable_model_or_calibration_raises_at_construction(tmp_path: Path, what: str) -> None:
+    """Fails closed where the pipeline is built, not on each worker's first document."""
+    from headcheck.errors import ConfigurationError
+
+    if what == "calibration":
+        bad = tmp_path / "calibration.json"
+        bad.write_text("[1, 2, 3]")
+        with pytest.raises(
+            ConfigurationError, match=r"HeadlineFilter: .*not a headcheck calibration"
+        ):
+            HeadlineFilter(calibration=bad)
+    else:
+        with pytest.raises(ConfigurationError, match="HeadlineFilter: "):
+            HeadlineFilter(model=tmp_path / "no-such-model")

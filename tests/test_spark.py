@@ -7,6 +7,7 @@ import os
 import shutil
 import sys
 import time
+from pathlib import Path
 
 import pytest
 
@@ -70,5 +71,17 @@ def test_spark_result_equals_local_result_row_for_row(
 def test_missing_column_is_named(spark: SparkSession) -> None:
     """A wrong column name is reported with the columns that exist."""
     frame = spark.createDataFrame([("a", "b")], "headline string, body string")
-    with pytest.raises(ValueError, match="title_column"):
+    expected = r"no column 'title' \(title_column\) in the DataFrame, which has 'headline', 'body'"
+    with pytest.raises(ValueError, match=expected):
         add_headcheck_columns(frame)
+
+
+def test_an_unusable_calibration_raises_on_the_driver(spark: SparkSession, tmp_path: Path) -> None:
+    """Checked when the column is added, before any task runs (a ConfigurationError)."""
+    from headcheck.errors import ConfigurationError
+
+    bad = tmp_path / "calibration.json"
+    bad.write_text("{}")
+    frame = spark.createDataFrame([("a", "b")], "title string, text string")
+    with pytest.raises(ConfigurationError, match="add_headcheck_columns: "):
+        add_headcheck_columns(frame, calibration=str(bad))

@@ -18,6 +18,7 @@ except ImportError as exc:  # pragma: no cover - depends on the environment
     ) from exc
 
 from headcheck.decision import DEFAULT_THRESHOLD, check_threshold
+from headcheck.errors import ConfigurationError, check_front_end
 from headcheck.result import result_fields
 
 FilterAction = Literal["drop", "annotate"]
@@ -49,7 +50,13 @@ class HeadlineFilter(BaseFilter):
         exclusion_writer: Any = None,
     ) -> None:
         if action not in FILTER_ACTIONS:
-            raise ValueError(f"action must be one of {', '.join(FILTER_ACTIONS)}, got {action!r}")
+            raise ConfigurationError(
+                f"HeadlineFilter: action must be one of {', '.join(FILTER_ACTIONS)}, got {action!r}"
+            )
+        # Here, in the process that builds the pipeline, not on the first document of each
+        # worker: a model that cannot be found or a calibration that cannot be used stops the
+        # pipeline before it runs (fails closed).
+        check_front_end("HeadlineFilter", model=model, calibration=calibration)
         super().__init__(exclusion_writer=exclusion_writer, batch_size=batch_size)
         self.title_key = title_key
         self.action = action

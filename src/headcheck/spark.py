@@ -19,6 +19,8 @@ except ImportError as exc:  # pragma: no cover - depends on the environment
     raise ImportError("headcheck.spark needs PySpark: pip install 'headcheck[spark]'") from exc
 
 from headcheck.decision import DEFAULT_THRESHOLD, check_threshold
+from headcheck.errors import ConfigurationError, check_front_end
+from headcheck.io import closest_first
 from headcheck.result import (
     EVIDENCE_FIELD,
     MISMATCH_FIELD,
@@ -87,12 +89,15 @@ def add_headcheck_columns(
     ``model`` and ``calibration`` (a file from ``headcheck calibrate``) must be paths that
     exist on every executor; ``model=None`` is the packaged model.
     """
-    missing = [c for c in (title_column, text_column) if c not in frame.columns]
-    if missing:
-        raise ValueError(
-            f"column(s) {missing} not in the DataFrame, which has {frame.columns}; pass "
-            "title_column= and text_column= to name the headline and body columns"
-        )
+    for option, column in (("title_column", title_column), ("text_column", text_column)):
+        if column not in frame.columns:
+            have = closest_first(column, list(frame.columns))
+            raise ConfigurationError(
+                f"no column {column!r} ({option}) in the DataFrame, which has "
+                f"{', '.join(map(repr, have)) or 'no columns'}; name it with {option}="
+            )
+    # Checked on the driver, before any task: the executors load the model later.
+    check_front_end("add_headcheck_columns", model=model, calibration=calibration)
     options = (
         None if model is None else str(model),
         check_threshold(threshold),
