@@ -361,8 +361,8 @@ def _detector(args: argparse.Namespace, **overrides: Any) -> Any:
             options[name] = getattr(args, name)
     detector = Detector(**options, **overrides)
     if getattr(args, "calibration", None) is not None:
-        # A calibration file that flags nothing (or everything) stops here, before any
-        # output is written: CalibrationError, a ValueError.
+        # A calibration file refused by the clear-pair check stops here, before any output
+        # is written: CalibrationError, a ValueError.
         detector.check_decision()
     return detector
 

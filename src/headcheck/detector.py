@@ -250,9 +250,10 @@ class Detector:
             yield from self._check_batch(batch)
 
     def check_decision(self) -> None:
-        """Refuse a decision that flags none of headcheck's clearly mismatched pairs or all of
-        its clearly matched ones (CalibrationError; see :mod:`headcheck.sanity`). Run by
-        itself before the first check when a calibration is given, with the real model."""
+        """Refuse a decision that cannot tell headcheck's clear pairs apart, flags all its
+        clearly matched ones, or has a threshold of 0 or 1 (CalibrationError; see
+        :mod:`headcheck.sanity`). Run by itself before the first check when a calibration is
+        given, with the real model."""
         from headcheck.sanity import check_decision
 
         self._unchecked = False

@@ -20,7 +20,7 @@ import stat
 import sys
 import tempfile
 import zlib
-from collections.abc import Generator, Iterator
+from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any, Literal, get_args
@@ -114,7 +114,7 @@ def is_stream(path: str) -> bool:
 def check_input(path: str) -> None:
     """Raise InputError unless ``path`` is something to read records from: a regular file,
     standard input ("-"), a pipe or FIFO."""
-    if path == "-" or is_stream(path):
+    if is_stream(path):
         return
     if not os.path.exists(path):
         raise InputError(path, "no such file")
@@ -496,41 +496,47 @@ def clean_text(value: str) -> str:
     return value if value.isascii() else _SURROGATE.sub("\ufffd", value)
 
 
-def _finite(value: Any) -> Any:
-    """A value with each NaN or infinity it holds replaced by None."""
-    if isinstance(value, float):
-        return value if math.isfinite(value) else None
-    if isinstance(value, dict):
-        return {k: _finite(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_finite(v) for v in value]
-    return value
-
-
-def _clean(value: Any) -> Any:
-    """A value with lone surrogates replaced in every string it holds (keys included); a
-    copy built without recursion, so nesting as deep as a JSON reader allows is fine."""
-    if isinstance(value, str):
-        return clean_text(value)
+def _rebuild(value: Any, leaf: Callable[[Any], Any]) -> Any:
+    """A copy of ``value`` with ``leaf`` applied to every value that is not a dict, list or
+    tuple, and to every string key; built without recursion, so nesting as deep as a JSON
+    reader allows is fine."""
     if not isinstance(value, (dict, list, tuple)):
-        return value
+        return leaf(value)
     top: Any = {} if isinstance(value, dict) else []
     stack = [(value, top)]
     while stack:
         source, target = stack.pop()
         items = source.items() if isinstance(source, dict) else enumerate(source)
         for key, item in items:
-            if isinstance(item, str):
-                item = clean_text(item)
-            elif isinstance(item, (dict, list, tuple)):
+            if isinstance(item, (dict, list, tuple)):
                 copy: Any = {} if isinstance(item, dict) else []
                 stack.append((item, copy))
                 item = copy
+            else:
+                item = leaf(item)
             if isinstance(target, dict):
-                target[clean_text(key) if isinstance(key, str) else key] = item
+                target[leaf(key) if isinstance(key, str) else key] = item
             else:
                 target.append(item)
     return top
+
+
+def _finite_leaf(value: Any) -> Any:
+    return None if isinstance(value, float) and not math.isfinite(value) else value
+
+
+def _finite(value: Any) -> Any:
+    """A value with each NaN or infinity it holds replaced by None."""
+    return _rebuild(value, _finite_leaf)
+
+
+def _clean_leaf(value: Any) -> Any:
+    return clean_text(value) if isinstance(value, str) else value
+
+
+def _clean(value: Any) -> Any:
+    """A value with lone surrogates replaced in every string it holds (keys included)."""
+    return _rebuild(value, _clean_leaf)
 
 
 def _umask() -> int:

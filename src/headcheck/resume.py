@@ -16,11 +16,10 @@ import contextlib
 import hashlib
 import json
 import os
-import tempfile
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from headcheck.io import InputError
+from headcheck.io import InputError, write_whole
 
 #: The state file's format; a file of another version is refused.
 STATE_VERSION = 2
@@ -77,17 +76,8 @@ class Checkpoint:
 
 def save(path: str, checkpoint: Checkpoint) -> None:
     """Write the checkpoint of output ``path`` atomically (a kill leaves the previous one)."""
-    target = state_path(path)
-    # mkstemp: a new file (no link followed); the rename replaces whatever is at the name.
-    handle, temporary = tempfile.mkstemp(dir=os.path.dirname(target), suffix=".tmp")
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as f:
-            json.dump(asdict(checkpoint), f)
-        os.replace(temporary, target)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.remove(temporary)
-        raise
+    # A new partial file (no link followed), then a rename over whatever is at the name.
+    write_whole(state_path(path), json.dumps(asdict(checkpoint)))
 
 
 def remove(path: str) -> None:
