@@ -428,7 +428,7 @@ class Detector:
         keys: dict[int, bytes] = {}
         for i, pair in enumerate(batch):
             headline, body = pair
-            problem = input_problem(headline, body)
+            problem: Reason | None = input_problem(headline, body)
             if problem is None and keep is None and self.cache_size >= PAIRS_PER_TEXT:
                 # A crawl repeats whole records (re-crawled pages, syndicated copies): the
                 # result of a pair seen lately is reused without preparing it again.

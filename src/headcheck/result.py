@@ -5,22 +5,34 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Any, Literal, get_args
 
-#: Why a pair was flagged. Pairs that were not scored carry the input problem instead.
+#: Why a pair was flagged, or why it could not be scored. Every code a result (or a scanned
+#: file's error row) can carry is here, most specific first within each group; a test derives
+#: the list from the code that emits them.
 Reason = Literal[
-    "low_similarity",  # scored, and the headline is too unlike the body
+    # Scored pairs.
+    "boilerplate_title",  # the headline is a site, section, error or widget title
+    "boilerplate_text",  # the body is a cookie wall, consent or log-in page, paywall or error
+    "language_mismatch",  # headline and body are in two different languages
+    "truncated_text",  # the body is a teaser cut short ("Read more..."), or cut after a sentence
     "index_page",  # the body is a list of other stories' teasers (read as a corpus)
     "mixed_text",  # other stories' teasers stand above (or around) the body's own story
+    "low_similarity",  # scored, and the headline is too unlike the body
+    # Pairs that could not be scored.
     "missing_title",  # the headline field is absent or null
     "missing_text",  # the body field is absent or null
     "empty_title",  # the headline is empty once cleaned (whitespace, tags only)
     "empty_text",  # the body is empty once cleaned, or holds nothing but the headline
     "not_text",  # a headline or body that is not a string (a number, list, mapping...)
+    # A file's record that could not be read (scan --on-error skip writes an error row).
+    "unreadable_record",
 ]
 REASONS: tuple[str, ...] = get_args(Reason)
+#: Reason written on the error row of a record that could not be read (--on-error skip).
+UNREADABLE: Reason = "unreadable_record"
 Stage = Literal["model", "cheap"]
 #: Reasons given to a record that could not be scored at all.
 UNSCORED_REASONS = frozenset(
-    {"missing_title", "missing_text", "empty_title", "empty_text", "not_text"}
+    {"missing_title", "missing_text", "empty_title", "empty_text", "not_text", UNREADABLE}
 )
 
 

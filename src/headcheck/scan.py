@@ -33,13 +33,12 @@ from headcheck.result import (
     RESULT_TYPES,
     SIMILARITY_FIELD,
     SUGGESTION_ID_FIELD,
+    UNREADABLE,
     result_fields,
 )
 
 OnError = Literal["fail", "skip"]
 ON_ERROR: tuple[str, ...] = get_args(OnError)
-#: Reason written on the error row of a record that could not be read (with --on-error skip).
-UNREADABLE = "unreadable_record"
 
 
 @dataclass(frozen=True, slots=True)
