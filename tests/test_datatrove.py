@@ -10,12 +10,14 @@ import pytest
 
 pytest.importorskip("datatrove", reason="the datatrove extra is not installed")
 
+from datatrove.data import Document
 from datatrove.executor import LocalPipelineExecutor
 from datatrove.pipeline.readers import JsonlReader
 from datatrove.pipeline.writers import JsonlWriter
 
 from conftest import POLITICS, POLITICS_TITLE, SPORTS_TITLE
 from headcheck.datatrove import HeadlineFilter
+from headcheck.errors import ConfigurationError
 
 DOCS = [
     {"id": "good-1", "title": POLITICS_TITLE, "text": POLITICS},
@@ -94,3 +96,30 @@ def test_an_unusable_model_or_calibration_raises_at_construction(tmp_path: Path,
     else:
         with pytest.raises(ConfigurationError, match="HeadlineFilter: "):
             HeadlineFilter(model=tmp_path / "no-such-model")
+
+
+def test_a_wrong_title_field_stops_the_task_with_the_keys_found(tmp_path: Path) -> None:
+    """When none of the first documents has the headline key, the task stops naming the
+    metadata keys they have, instead of dropping every document as missing_title."""
+    docs = [Document(text=POLITICS, id=f"d{i}", metadata={"headline": "x", "url": "u"})
+            for i in range(3)]  # fmt: skip
+    step = HeadlineFilter(title_field="title", action="drop")
+    with pytest.raises(ConfigurationError) as caught:
+        list(step.run(iter(docs)))
+    message = str(caught.value)
+    assert message.startswith(
+        "HeadlineFilter: no field 'title' (title_field) in the first 3 documents' metadata"
+    )
+    assert "which have 'url', 'headline'" in message or "which have 'headline', 'url'" in message
+
+
+def test_options_are_headchecks_with_the_same_checks() -> None:
+    """The filter takes headcheck's options by name, checked as everywhere; an unknown
+    keyword names the valid ones."""
+    step = HeadlineFilter(batch_size=8, context=False, title_field="headline")
+    assert step.options.batch_size == 8 and step.batch_size == 8
+    assert step.options.title_field == "headline" and step.options.context is False
+    with pytest.raises(ConfigurationError, match="batch_size must be a whole number >= 1"):
+        HeadlineFilter(batch_size=0)
+    with pytest.raises(ConfigurationError, match=r"unknown option.*title_key"):
+        HeadlineFilter(title_key="title")

@@ -52,32 +52,33 @@ def test_fast_scoring_compares_sentences_in_the_static_space(detector: Detector)
     assert result.evidence is not None and "Geneva" in result.evidence
 
 
-@pytest.mark.parametrize(
-    ("headline", "body", "reason"),
-    [
-        (None, POLITICS, "missing_title"),
-        (float("nan"), POLITICS, "missing_title"),
-        (POLITICS_TITLE, None, "missing_text"),
-        ("  <b> </b> ", POLITICS, "empty_title"),
-        (POLITICS_TITLE, " \n\t ", "empty_text"),
-        (POLITICS_TITLE, POLITICS_TITLE, "empty_text"),
-        (42, POLITICS, "not_text"),
-        (POLITICS_TITLE, ["a", "list"], "not_text"),
-        (SPORTS_TITLE, POLITICS, "low_similarity"),
-        ("Home | The Daily Example", POLITICS, "boilerplate_title"),
-        (
-            POLITICS_TITLE,
-            "We use cookies on this site. Accept all cookies. Reject all.",
-            "boilerplate_text",
-        ),
-        ("Переговоры дипломатов в Женеве о прекращении огня", POLITICS, "language_mismatch"),
-        (
-            POLITICS_TITLE,
-            "Diplomats met in Geneva on Tuesday to discuss the ceasefire…",
-            "truncated_text",
-        ),
-    ],
-)
+#: An input for each code one pair can be given on its own.
+REASON_CASES = [
+    (None, POLITICS, "missing_title"),
+    (float("nan"), POLITICS, "missing_title"),
+    (POLITICS_TITLE, None, "missing_text"),
+    ("  <b> </b> ", POLITICS, "empty_title"),
+    (POLITICS_TITLE, " \n\t ", "empty_text"),
+    (POLITICS_TITLE, POLITICS_TITLE, "empty_text"),
+    (42, POLITICS, "not_text"),
+    (POLITICS_TITLE, ["a", "list"], "not_text"),
+    (SPORTS_TITLE, POLITICS, "low_similarity"),
+    ("Home | The Daily Example", POLITICS, "boilerplate_title"),
+    (
+        POLITICS_TITLE,
+        "We use cookies on this site. Accept all cookies. Reject all.",
+        "boilerplate_text",
+    ),
+    ("Переговоры дипломатов в Женеве о прекращении огня", POLITICS, "language_mismatch"),
+    (
+        POLITICS_TITLE,
+        "Diplomats met in Geneva on Tuesday to discuss the ceasefire…",
+        "truncated_text",
+    ),
+]
+
+
+@pytest.mark.parametrize(("headline", "body", "reason"), REASON_CASES)
 def test_every_reason_code(detector: Detector, headline: object, body: object, reason: str) -> None:
     """Each reason code is given for the input it names, first, and the record is flagged."""
     result = detector.check(headline, body)
@@ -86,18 +87,10 @@ def test_every_reason_code(detector: Detector, headline: object, body: object, r
 
 
 def test_reason_codes_list_is_complete() -> None:
-    """REASONS lists exactly the codes the parametrised test covers, and the two that need
-    a corpus (tests/test_crawl_decision.py)."""
-    assert set(REASONS) == {
-        "low_similarity",
-        "index_page",
-        "mixed_text",
-        "missing_title",
-        "missing_text",
-        "empty_title",
-        "empty_text",
-        "not_text",
-    }
+    """REASONS lists exactly the codes the parametrised test covers, the two that need a
+    corpus (tests/test_crawl_decision.py) and the scan's error row (tests/test_cli.py)."""
+    covered = {reason for _, _, reason in REASON_CASES}
+    assert set(REASONS) == covered | {"index_page", "mixed_text", "unreadable_record"}
 
 
 def test_headline_repeated_at_start_of_body_does_not_hide_a_mismatch(detector: Detector) -> None:

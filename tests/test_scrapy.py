@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +14,8 @@ import pytest
 pytest.importorskip("scrapy", reason="the scrapy extra is not installed")
 
 from crawl.site import ARTICLES, serve
+from headcheck import Detector
+from headcheck.result import result_fields
 
 RUNNER = Path(__file__).parent / "crawl" / "run_crawl.py"
 WRONG = {title for _, title, _, wrong in ARTICLES if wrong}
@@ -32,9 +35,10 @@ def crawl(tmp_path: Path, kind: str = "dict", **settings: str) -> dict[str, Any]
 
 
 def test_tag_mode_writes_results_and_stats(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], detector: Detector
 ) -> None:
-    """In tag mode every item passes, carrying its result; wrong titles are flagged."""
+    """In tag mode every item passes, carrying its result; wrong titles are flagged, with
+    the decision of every front end (the local detector's, same defaults)."""
     result = crawl(tmp_path, HEADCHECK_ACTION="tag")
     items, stats = result["items"], result["stats"]
     with capsys.disabled():
@@ -43,12 +47,17 @@ def test_tag_mode_writes_results_and_stats(
     assert len(items) == len(ARTICLES)
     flagged = {i["title"] for i in items if i["headcheck"]["is_headline_mismatch"]}
     assert flagged == WRONG
+    for item in items:
+        assert item["headcheck"] == result_fields(detector.check(item["title"], item["text"]))
     assert stats["headcheck/items"] == len(ARTICLES)
     assert stats["headcheck/checked"] == len(ARTICLES)
     assert stats["headcheck/flagged"] == len(WRONG)
-    assert stats["headcheck/flagged/low_similarity"] == len(WRONG)
-    assert stats["headcheck/flagged/boilerplate_title"] == 2  # "Live Score: ..." and "Home"
-    assert "headcheck flagged 3 of 8 items (boilerplate_title 2, low_similarity 3)" in result["log"]
+    reasons = Counter(r for i in items for r in detector.check(i["title"], i["text"]).reasons)
+    assert reasons["boilerplate_title"] == 2  # "Live Score: ..." and "Home"
+    for reason, count in reasons.items():
+        assert stats[f"headcheck/flagged/{reason}"] == count
+    listed = ", ".join(f"{r} {n}" for r, n in sorted(reasons.items()))
+    assert f"headcheck flagged 3 of 8 items ({listed})" in result["log"]
 
 
 def test_drop_mode_drops_flagged_items_through_scrapy(tmp_path: Path) -> None:
@@ -98,15 +107,49 @@ def test_unknown_action_stops_the_crawl_with_the_valid_values(tmp_path: Path) ->
 @pytest.mark.parametrize(
     ("setting", "value", "message"),
     [
-        ("HEADCHECK_BATCH_SIZE", "0", "HEADCHECK_BATCH_SIZE must be >= 1"),
-        ("HEADCHECK_BACKEND", "tpu", "HEADCHECK_BACKEND is 'tpu'; valid values: torch, onnx"),
-        ("HEADCHECK_THRESHOLD", "high", "bad HEADCHECK_ setting"),
+        (
+            "HEADCHECK_BATCH_SIZE",
+            "0",
+            "HEADCHECK_BATCH_SIZE: batch_size must be a whole number >= 1, got 0",
+        ),
+        ("HEADCHECK_BACKEND", "tpu", "HEADCHECK_BACKEND: backend must be one of torch, onnx"),
+        ("HEADCHECK_THRESHOLD", "high", "HEADCHECK_THRESHOLD: expected a number in [-1, 1]"),
+        ("HEADCHECK_CONTEXT", "maybe", "HEADCHECK_CONTEXT: expected True or False, got 'maybe'"),
+        ("HEADCHECK_BATCH_WAIT", "-1", "HEADCHECK_BATCH_WAIT: expected a number of seconds"),
     ],
 )
 def test_an_invalid_setting_stops_the_crawl(
     tmp_path: Path, setting: str, value: str, message: str
 ) -> None:
     assert_stopped_at_start(crawl(tmp_path, **{setting: value}), message)
+
+
+def test_an_item_class_without_the_title_field_stops_the_crawl(tmp_path: Path) -> None:
+    """A declared item class that lacks HEADCHECK_TITLE_FIELD closes the crawl at the first
+    item, naming the fields it declares; no item passes unchecked."""
+    result = crawl(tmp_path, "item", HEADCHECK_TITLE_FIELD="headline")
+    assert result["items"] == []
+    error = result["stats"]["headcheck/field_error"]
+    assert "item class ArticleItem has no field 'headline' (HEADCHECK_TITLE_FIELD)" in error
+    declared = error.split("it declares ")[1]
+    assert sorted(declared.split(", ")) == ["'headcheck'", "'text'", "'title'", "'url'"]
+    assert result["stats"]["finish_reason"] == "headcheck_missing_field"
+    assert "headcheck stops this crawl" in result["log"]
+
+
+def test_dict_items_without_the_title_field_are_reported(tmp_path: Path) -> None:
+    """Dict items: when none of the crawl's items (fewer than the check's window) has the
+    field, the crawl ends with an error naming the fields they have, closest first."""
+    result = crawl(tmp_path, HEADCHECK_TITLE_FIELD="headline", HEADCHECK_ACTION="tag")
+    error = result["stats"]["headcheck/field_error"]
+    assert error.startswith(
+        f"no field 'headline' (HEADCHECK_TITLE_FIELD) in the first {len(ARTICLES)} items"
+    )
+    named = error.split("which have ")[1].split(";")[0]
+    assert sorted(named.split(", ")) == ["'text'", "'title'", "'url'"]
+    assert all(
+        i["headcheck"]["headline_mismatch_reason"] == "missing_title" for i in result["items"]
+    )
 
 
 def test_disabled_the_crawl_runs_without_the_check(tmp_path: Path) -> None:

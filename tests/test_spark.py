@@ -21,7 +21,7 @@ from pyspark.sql import SparkSession
 
 from conftest import EXAMPLES
 from headcheck import Detector
-from headcheck.result import join_reasons
+from headcheck.result import RESULT_FIELDS, result_fields
 from headcheck.spark import add_headcheck_columns
 
 
@@ -52,18 +52,20 @@ def test_spark_result_equals_local_result_row_for_row(
     started = time.perf_counter()
     scored = add_headcheck_columns(frame).orderBy("id").collect()
     seconds = time.perf_counter() - started
-    # Without a calibration, Spark decides by its threshold setting, as the plain detector.
-    local = detector.with_calibration(None).check_many((title, text) for _, title, text in records)
+    # The same options and defaults as the local detector: the shipped decision.
+    local = detector.check_many((title, text) for _, title, text in records)
     assert len(scored) == len(records)
     for row, (record, result) in zip(scored, zip(records, local, strict=True), strict=True):
         assert row["id"] == record[0]
-        assert row["is_headline_mismatch"] == result.is_mismatch
-        assert row["headline_mismatch_reason"] == join_reasons(result.reasons)
-        assert row["headline_evidence"] == result.evidence
-        if result.similarity is None:
-            assert row["headline_similarity"] is None
-        else:
-            assert row["headline_similarity"] == pytest.approx(result.similarity, abs=1e-5)
+        expected = result_fields(result)
+        assert list(row.asDict())[3:] == list(RESULT_FIELDS)
+        for name in RESULT_FIELDS:
+            if isinstance(expected[name], float):
+                assert row[name] == pytest.approx(expected[name], abs=1e-4), name
+            else:
+                assert row[name] == expected[name], name
+    assert any(row["is_headline_mismatch"] for row in scored)
+    assert any(not row["is_headline_mismatch"] for row in scored)
     with capsys.disabled():
         print(f"\n[spark] {len(scored)} rows scored on local[2] in {seconds:.1f} s")
 
@@ -71,7 +73,7 @@ def test_spark_result_equals_local_result_row_for_row(
 def test_missing_column_is_named(spark: SparkSession) -> None:
     """A wrong column name is reported with the columns that exist."""
     frame = spark.createDataFrame([("a", "b")], "headline string, body string")
-    expected = r"no column 'title' \(title_column\) in the DataFrame, which has 'headline', 'body'"
+    expected = r"no column 'title' \(title_field\) in the DataFrame, which has 'headline', 'body'"
     with pytest.raises(ValueError, match=expected):
         add_headcheck_columns(frame)
 

@@ -9,19 +9,26 @@ _os.environ.setdefault("ORT_DISABLE_TELEMETRY", "1")
 # The hub client's own switch, for the one network use there is (--allow-download).
 _os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
 
+from headcheck.calibration import CalibrationError
 from headcheck.detector import Detector
-from headcheck.errors import HeadcheckError
+from headcheck.errors import ConfigurationError, HeadcheckError
 from headcheck.frame import check_frame
+from headcheck.io import InputError
 from headcheck.model import ModelError
+from headcheck.options import Options
 from headcheck.result import REASONS, CheckResult
 
 __version__ = "0.1.0"
 __all__ = [
     "REASONS",
+    "CalibrationError",
     "CheckResult",
+    "ConfigurationError",
     "Detector",
     "HeadcheckError",
+    "InputError",
     "ModelError",
+    "Options",
     "__version__",
     "check_frame",
 ]

@@ -31,21 +31,23 @@ def _rate(text: str) -> float:
     return value
 
 
-def _count(text: str) -> int:
+def _whole(text: str, least: int) -> int:
+    """A whole number >= ``least``; one message for every bad value ("0", "-1", "abc")."""
     try:
         value = int(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number >= 0, got {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"expected a whole number >= 0, got {text!r}")
+        value = least - 1
+    if value < least:
+        raise argparse.ArgumentTypeError(f"expected a whole number >= {least}, got {text!r}")
     return value
+
+
+def _count(text: str) -> int:
+    return _whole(text, 0)
 
 
 def _positive(text: str) -> int:
-    value = _count(text)
-    if value == 0:
-        raise argparse.ArgumentTypeError("expected a whole number >= 1, got 0")
-    return value
+    return _whole(text, 1)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -341,26 +343,32 @@ def _available_cpus() -> int:
         return max(1, os.cpu_count() or 1)
 
 
-def _detector(args: argparse.Namespace, **overrides: Any) -> Any:
-    """The Detector that a command's model and decision arguments describe; the arguments a
-    command lacks keep the Detector's defaults."""
-    from headcheck.detector import Detector
+def _options(args: argparse.Namespace, **overrides: Any) -> Any:
+    """The :class:`~headcheck.options.Options` a command's arguments give (the arguments a
+    command lacks keep their defaults), with ``overrides``; ConfigurationError when bad."""
+    from headcheck.options import Options
 
-    options = {
+    given: dict[str, Any] = {
+        "title_field": args.title_field,
+        "text_field": args.text_field,
         "model": args.model,
         "batch_size": args.batch_size,
         "backend": args.backend,
         "context": not args.no_context,
     }
-    for name in ("device", "allow_download"):
+    for name in ("device", "allow_download", "threshold", "calibration"):
         if hasattr(args, name):
-            options[name] = getattr(args, name)
-    # Unset, these leave the Detector's default: headcheck's shipped decision.
-    for name in ("threshold", "calibration"):
-        if getattr(args, name, None) is not None:
-            options[name] = getattr(args, name)
-    detector = Detector(**options, **overrides)
-    if getattr(args, "calibration", None) is not None:
+            given[name] = getattr(args, name)
+    if hasattr(args, "no_cascade"):
+        given["cascade"] = not args.no_cascade
+    return Options(**{**given, **overrides})
+
+
+def _detector(args: argparse.Namespace, **overrides: Any) -> Any:
+    """The Detector that a command's model and decision arguments describe."""
+    options = _options(args, **overrides)
+    detector = options.detector()
+    if options.calibration is not None:
         # A calibration file refused by the clear-pair check stops here, before any output
         # is written: CalibrationError, a ValueError.
         detector.check_decision()
@@ -400,7 +408,7 @@ def _scan(args: argparse.Namespace) -> int:
             )
         else:
             output_format = detect_format(args.output)
-        detector = _detector(args, cascade=not args.no_cascade)
+        detector = _detector(args)
         options = ScanOptions(
             title_field=args.title_field,
             text_field=args.text_field,
@@ -624,7 +632,7 @@ def _silence_stdout() -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    from headcheck.io import InputError
+    from headcheck.errors import HeadcheckError
 
     logging.basicConfig(level=logging.WARNING, format="headcheck: %(levelname)s: %(message)s")
     args = build_parser().parse_args(argv)
@@ -634,7 +642,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:
         _silence_stdout()  # the reader of our output went away (e.g. `| head`): not an error
         return EXIT_OK
-    except InputError as exc:  # an input or output a command did not catch itself
+    except HeadcheckError as exc:
+        # A mistake headcheck reports (an input or output, a model, a calibration, an option,
+        # a worker that could not load the model) that a command did not catch itself: one
+        # line and exit 2, never a traceback.
         print(f"headcheck: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
     except OSError as exc:

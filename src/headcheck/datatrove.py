@@ -6,7 +6,8 @@ The document's text is the body; the headline is read from ``doc.metadata[title_
 
 from __future__ import annotations
 
-import os
+from collections.abc import Iterator
+from itertools import islice
 from typing import Any, Literal, get_args
 
 try:
@@ -17,8 +18,9 @@ except ImportError as exc:  # pragma: no cover - depends on the environment
         "headcheck.datatrove needs datatrove: pip install 'headcheck[datatrove]'"
     ) from exc
 
-from headcheck.decision import DEFAULT_THRESHOLD, check_threshold
-from headcheck.errors import ConfigurationError, check_front_end
+from headcheck.errors import ConfigurationError
+from headcheck.io import FIELD_CHECK_RECORDS, missing_fields
+from headcheck.options import Options
 from headcheck.result import result_fields
 
 FilterAction = Literal["drop", "annotate"]
@@ -33,6 +35,13 @@ class HeadlineFilter(BaseFilter):
     ``"annotate"`` keeps every document. Either way each reason counts in
     ``flagged_<reason>`` and the result fields are added to ``doc.metadata``. The model loads
     lazily, once per worker.
+
+    The options are headcheck's (:class:`~headcheck.options.Options`), as keywords or
+    ``options=``: ``title_field`` is the metadata key of the headline, and the body is
+    ``doc.text`` (or ``doc.metadata[text_field]`` when ``text_field`` is not ``"text"``).
+    When none of the first :data:`~headcheck.io.FIELD_CHECK_RECORDS` documents of a task has
+    the headline field, the task stops with the keys they have (a wrong name would otherwise
+    drop every document as ``missing_title``).
     """
 
     name = "🗞️ Headline match"
@@ -40,30 +49,22 @@ class HeadlineFilter(BaseFilter):
     def __init__(
         self,
         *,
-        title_key: str = "title",
         action: FilterAction = "drop",
-        threshold: float = DEFAULT_THRESHOLD,
-        model: str | os.PathLike[str] | None = None,
-        batch_size: int = 32,
-        device: str | None = None,
-        calibration: str | os.PathLike[str] | None = None,
         exclusion_writer: Any = None,
+        options: Options | None = None,
+        **given: Any,
     ) -> None:
         if action not in FILTER_ACTIONS:
             raise ConfigurationError(
                 f"HeadlineFilter: action must be one of {', '.join(FILTER_ACTIONS)}, got {action!r}"
             )
+        self.options = Options.build("HeadlineFilter", options, **given)
         # Here, in the process that builds the pipeline, not on the first document of each
         # worker: a model that cannot be found or a calibration that cannot be used stops the
         # pipeline before it runs (fails closed).
-        check_front_end("HeadlineFilter", model=model, calibration=calibration)
-        super().__init__(exclusion_writer=exclusion_writer, batch_size=batch_size)
-        self.title_key = title_key
+        self.options.check("HeadlineFilter")
+        super().__init__(exclusion_writer=exclusion_writer, batch_size=self.options.batch_size)
         self.action = action
-        self.threshold = check_threshold(threshold)
-        self.model = model
-        self.device = device
-        self.calibration = None if calibration is None else str(calibration)
         self._detector: Any = None
 
     def __getstate__(self) -> dict[str, Any]:
@@ -74,24 +75,39 @@ class HeadlineFilter(BaseFilter):
 
     def _get_detector(self) -> Any:
         if self._detector is None:
-            from headcheck.detector import Detector
-
-            self._detector = Detector(
-                model=self.model,
-                threshold=self.threshold,
-                batch_size=self.batch_size,
-                device=self.device,
-                calibration=self.calibration,
-                # Batches of a few dozen documents are no corpus: decide each on its own.
-                context=False,
-            )
+            self._detector = self.options.detector()
         return self._detector
+
+    def _pair(self, doc: Document) -> tuple[Any, Any]:
+        body = (
+            doc.text
+            if self.options.text_field == "text"
+            else doc.metadata.get(self.options.text_field)
+        )
+        return doc.metadata.get(self.options.title_field), body
+
+    def run(self, data: Any, rank: int = 0, world_size: int = 1) -> Any:
+        return super().run(self._checked(data), rank, world_size)
+
+    def _checked(self, data: Any) -> Iterator[Document]:
+        """The documents, unchanged, once the first of them are found to have the fields."""
+        head = list(islice(data, FIELD_CHECK_RECORDS))
+        fields = {"title_field": self.options.title_field}
+        if self.options.text_field != "text":
+            fields["text_field"] = self.options.text_field
+        problem = missing_fields(
+            [doc.metadata for doc in head], fields, ("document's metadata", "documents' metadata")
+        )
+        if problem is not None:
+            raise ConfigurationError(f"HeadlineFilter: {problem}")
+        yield from head
+        yield from data
 
     def filter(self, doc: Document) -> bool | tuple[bool, str]:
         return self.filter_batch([doc])[0]
 
     def filter_batch(self, batch: list[Document]) -> list[bool | tuple[bool, str]]:
-        pairs = [(doc.metadata.get(self.title_key), doc.text) for doc in batch]
+        pairs = [self._pair(doc) for doc in batch]
         decisions: list[bool | tuple[bool, str]] = []
         for doc, result in zip(batch, self._get_detector().check_many(pairs), strict=True):
             doc.metadata.update(result_fields(result))

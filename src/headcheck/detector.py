@@ -33,6 +33,7 @@ from headcheck.context import (
 from headcheck.decision import DEFAULT_THRESHOLD, check_threshold, combine, is_mismatch
 from headcheck.features import FEATURE_NAMES, pair_features
 from headcheck.model import Backend, Encoder, check_backend, load_encoder, resolve_model
+from headcheck.options import Options
 from headcheck.result import CheckResult, Reason
 from headcheck.rules import rule_reasons
 from headcheck.text import Prepared, prepare
@@ -152,8 +153,18 @@ class Detector:
         context: bool = True,
         scoring: Scoring | None = None,
     ) -> None:
-        if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
-            raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}")
+        # The options every front end shares are checked in one place, with one message each
+        # (ConfigurationError, a ValueError). The calibration is checked as it loads below.
+        Options(
+            model=model,
+            backend=backend,
+            threshold=threshold,
+            batch_size=batch_size,
+            device=device,
+            allow_download=allow_download,
+            cascade=cascade,
+            context=context,
+        )
         if isinstance(cache_size, bool) or not isinstance(cache_size, int) or cache_size < 0:
             raise ValueError(f"cache_size must be an integer >= 0, got {cache_size!r}")
         self.model = model
@@ -266,12 +277,12 @@ class Detector:
         return self.context.block if self.context is not None else self.batch_size
 
     def check_frame(
-        self, frame: Any, *, title_column: str = "title", text_column: str = "text"
+        self, frame: Any, *, title_field: str = "title", text_field: str = "text"
     ) -> Any:
         """A copy of a pandas DataFrame with the result columns added; see :func:`check_frame`."""
         from headcheck.frame import check_frame
 
-        return check_frame(frame, title_column=title_column, text_column=text_column, detector=self)
+        return check_frame(frame, title_field=title_field, text_field=text_field, detector=self)
 
     def options(self) -> dict[str, Any]:
         """The keyword arguments that build a detector like this one (in another process)."""

@@ -5,29 +5,41 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from headcheck.io import closest_first
-from headcheck.result import MISMATCH_FIELD, REASON_FIELD, SIMILARITY_FIELD, join_reasons
+from headcheck.result import RESULT_FIELDS, RESULT_TYPES, result_fields
 
 if TYPE_CHECKING:
     import pandas as pd
 
     from headcheck.detector import Detector
+    from headcheck.options import Options
 
 
 def check_frame(
     frame: pd.DataFrame,
     *,
-    title_column: str = "title",
-    text_column: str = "text",
+    title_field: str = "title",
+    text_field: str = "text",
     detector: Detector | None = None,
-    **options: Any,
+    options: Options | None = None,
+    **given: Any,
 ) -> pd.DataFrame:
-    """Return a copy of ``frame`` with three columns added, row for row:
+    """Return a copy of ``frame`` with the result columns added, row for row: the columns a
+    scanned file gets (``headline_similarity``, ``headline_mismatch_probability``,
+    ``is_headline_mismatch``, ``headline_mismatch_reason``, ``headline_evidence``,
+    ``headline_suggestion``), the numbers as float columns (NaN when not scored).
 
-    ``headline_similarity`` (float, NaN when not scored), ``is_headline_mismatch`` (bool) and
-    ``headline_mismatch_reason`` (a reason code, or None). ``options`` build a
-    :class:`~headcheck.Detector` when none is given.
+    ``title_field`` and ``text_field`` name the columns. The detector is ``detector``, or
+    one built from ``options`` (:class:`~headcheck.options.Options`) and the option keywords
+    ``given`` (``model=``, ``calibration=``, ``threshold=``...).
     """
-    for option, column in (("title_column", title_column), ("text_column", text_column)):
+    import pandas as pd
+
+    from headcheck.options import Options
+
+    settings = Options.build(
+        "check_frame", options, title_field=title_field, text_field=text_field, **given
+    )
+    for option, column in (("title_field", title_field), ("text_field", text_field)):
         if column not in frame.columns:
             have = closest_first(str(column), [str(c) for c in frame.columns])
             raise KeyError(
@@ -35,16 +47,20 @@ def check_frame(
                 f"{', '.join(map(repr, have)) or 'no columns'}; name it with {option}="
             )
     if detector is None:
-        from headcheck.detector import Detector
-
-        detector = Detector(**options)
-    elif options:
-        raise TypeError(f"pass either detector= or detector options, not both: {sorted(options)}")
-    results = list(detector.check_many(zip(frame[title_column], frame[text_column], strict=True)))
+        detector = settings.detector()
+    elif options is not None or given:
+        raise TypeError(
+            f"pass either detector= or options, not both: {sorted(given) or ['options']}"
+        )
+    results = list(detector.check_many(zip(frame[title_field], frame[text_field], strict=True)))
     out = frame.copy()
-    out[SIMILARITY_FIELD] = [
-        float("nan") if r.similarity is None else r.similarity for r in results
-    ]
-    out[MISMATCH_FIELD] = [r.is_mismatch for r in results]
-    out[REASON_FIELD] = [join_reasons(r.reasons) for r in results]
+    rows = [result_fields(r) for r in results]
+    for name in RESULT_FIELDS:
+        values = [row[name] for row in rows]
+        if RESULT_TYPES[name] == "double":
+            values = [float("nan") if v is None else v for v in values]
+            out[name] = pd.Series(values, index=out.index, dtype="float64")
+        else:
+            out[name] = values
     return out
+

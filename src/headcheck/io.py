@@ -459,6 +459,28 @@ def closest_first(name: str, fields: list[str]) -> list[str]:
     return sorted(fields, key=distance)
 
 
+def missing_fields(
+    records: list[dict[str, Any]],
+    fields: dict[str, str],
+    kind: tuple[str, str] = ("record", "records"),
+) -> str | None:
+    """What to tell the user when a field named by an option (``{option: field}``) is in none
+    of ``records`` (the first of a file or stream): the fields they have, closest first, and
+    the option to name it with; None when every field is found (or there are no records)."""
+    if not records:
+        return None
+    seen = list(dict.fromkeys(str(k) for record in records for k in record))
+    for option, name in fields.items():
+        if not any(name in record for record in records):
+            have = ", ".join(repr(f) for f in closest_first(name, seen))
+            first = kind[0] if len(records) == 1 else f"{len(records)} {kind[1]}"
+            return (
+                f"no field {name!r} ({option}) in the first {first}, which have "
+                f"{have or 'no fields'}; name the field with {option}"
+            )
+    return None
+
+
 def check_fields(path: str, rows: Iterator[Row], fields: dict[str, str | None]) -> Iterator[Row]:
     """``rows``, unchanged, after checking that each named field (``{option: field}``, e.g.
     ``{"--title-field": "title"}``) is in at least one of the first
@@ -474,16 +496,9 @@ def check_fields(path: str, rows: Iterator[Row], fields: dict[str, str | None]) 
             if len(readable) >= FIELD_CHECK_RECORDS:
                 break
     if readable:
-        seen = list(dict.fromkeys(k for record in readable for k in record))
-        for option, name in wanted.items():
-            if not any(name in record for record in readable):
-                have = ", ".join(repr(f) for f in closest_first(name, [str(k) for k in seen]))
-                first = "record" if len(readable) == 1 else f"{len(readable)} records"
-                raise FieldError(
-                    path,
-                    f"no field {name!r} ({option}) in the first {first}, which have "
-                    f"{have or 'no fields'}; name the field with {option}",
-                )
+        problem = missing_fields(readable, wanted)
+        if problem is not None:
+            raise FieldError(path, problem)
     yield from head
     yield from rows
 

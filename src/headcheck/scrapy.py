@@ -5,16 +5,23 @@ Enable it in the project's settings::
     ITEM_PIPELINES = {"headcheck.scrapy.HeadcheckPipeline": 300}
     HEADCHECK_ACTION = "tag"          # or "drop"
 
-Settings (all optional): ``HEADCHECK_ENABLED`` (True), ``HEADCHECK_MODEL`` (a model folder;
-default the packaged all-MiniLM-L6-v2), ``HEADCHECK_THRESHOLD``, ``HEADCHECK_CALIBRATION``
-(a file from ``headcheck calibrate``, which then decides instead of the threshold),
-``HEADCHECK_ACTION`` (``tag`` writes the result onto the item, ``drop`` drops flagged items
-with :class:`HeadlineMismatch`), ``HEADCHECK_TITLE_FIELD`` ("title"), ``HEADCHECK_TEXT_FIELD``
-("text"), ``HEADCHECK_RESULT_FIELD`` ("headcheck"), ``HEADCHECK_BATCH_SIZE`` (16),
-``HEADCHECK_BATCH_WAIT`` (seconds an item waits for others to fill a batch, 0.05) and
-``HEADCHECK_DEVICE`` and ``HEADCHECK_BACKEND`` ("torch" or "onnx"; unset, the calibration's, else
-onnx where onnxruntime is installed; a calibration's cheap
-stage is used when it has one).
+Settings (all optional): headcheck's options (:mod:`headcheck.options`), each as
+``HEADCHECK_`` and its name in capitals, with the same defaults as everywhere:
+``HEADCHECK_TITLE_FIELD`` ("title"), ``HEADCHECK_TEXT_FIELD`` ("text"), ``HEADCHECK_MODEL``,
+``HEADCHECK_BACKEND``, ``HEADCHECK_CALIBRATION`` (a file from ``headcheck calibrate``),
+``HEADCHECK_THRESHOLD``, ``HEADCHECK_BATCH_SIZE`` (64), ``HEADCHECK_DEVICE``,
+``HEADCHECK_ALLOW_DOWNLOAD``, ``HEADCHECK_CASCADE`` (True) and ``HEADCHECK_CONTEXT`` (True: a
+batch of items is read as a corpus when it is large enough to be one, else each item is
+decided on its own). The pipeline's own: ``HEADCHECK_ENABLED`` (True), ``HEADCHECK_ACTION``
+(``tag`` writes the result onto the item, ``drop`` drops flagged items with
+:class:`HeadlineMismatch`), ``HEADCHECK_RESULT_FIELD`` ("headcheck") and
+``HEADCHECK_BATCH_WAIT`` (seconds an item waits for others to fill a batch, 0.05).
+
+A wrong field name fails closed too: an item class that does not declare the headline field
+stops the crawl at the first item; for dict items, when none of the first
+:data:`~headcheck.io.FIELD_CHECK_RECORDS` items (or of a shorter crawl) has it, the crawl is
+closed (finish reason ``headcheck_missing_field``) with an error naming the fields the items
+have, closest first, and later items are dropped rather than passed on unchecked.
 
 Failures fail closed: an invalid ``HEADCHECK_*`` setting, a model that cannot be found or
 loaded, or a calibration that cannot be used (unreadable, fitted on another backend, refused
@@ -29,7 +36,7 @@ traceback); the crawl goes on.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal, get_args
 
 try:
@@ -41,11 +48,11 @@ try:
 except ImportError as exc:  # pragma: no cover - depends on the environment
     raise ImportError("headcheck.scrapy needs Scrapy: pip install 'headcheck[scrapy]'") from exc
 
-from headcheck.calibration import Calibration, CalibrationError
-from headcheck.decision import DEFAULT_THRESHOLD, check_threshold
 from headcheck.detector import Detector
 from headcheck.errors import ConfigurationError
-from headcheck.model import BACKENDS, Backend, ModelError, resolve_model
+from headcheck.io import FIELD_CHECK_RECORDS, closest_first, missing_fields
+from headcheck.model import ModelError, resolve_model
+from headcheck.options import Options
 from headcheck.result import CheckResult, result_fields
 
 if TYPE_CHECKING:
@@ -66,73 +73,38 @@ class HeadlineMismatch(DropItem):
 
 @dataclass(frozen=True, slots=True)
 class PipelineSettings:
-    """The ``HEADCHECK_*`` settings, checked."""
+    """The ``HEADCHECK_*`` settings, checked: headcheck's options and the pipeline's own."""
 
-    model: str | None = None
-    threshold: float = DEFAULT_THRESHOLD
-    calibration: Calibration | None = None
+    options: Options = field(default_factory=Options)
     action: Action = "tag"
-    title_field: str = "title"
-    text_field: str = "text"
     result_field: str = "headcheck"
-    batch_size: int = 16
     batch_wait: float = 0.05
-    device: str | None = None
-    #: None: the calibration's backend, else headcheck's default (onnx where it runs).
-    backend: Backend | None = None
 
     @classmethod
     def from_settings(cls, settings: Any) -> PipelineSettings:
         """Read and check the settings; a bad value raises ConfigurationError naming the valid
         ones (which stops the crawl: never NotConfigured, which would run it unchecked)."""
-        calibration = None
-        if settings.get("HEADCHECK_CALIBRATION"):
-            try:
-                calibration = Calibration.load(settings.get("HEADCHECK_CALIBRATION"))
-            except CalibrationError as exc:
-                raise ConfigurationError(f"HEADCHECK_CALIBRATION: {exc}") from exc
+        options = Options.from_settings(settings.get)
         action = settings.get("HEADCHECK_ACTION", "tag")
         if action not in ACTIONS:
             raise ConfigurationError(
                 f"HEADCHECK_ACTION is {action!r}; valid values: {', '.join(ACTIONS)}"
             )
         try:
-            threshold = check_threshold(settings.getfloat("HEADCHECK_THRESHOLD", DEFAULT_THRESHOLD))
-            batch_size = settings.getint("HEADCHECK_BATCH_SIZE", 16)
             batch_wait = settings.getfloat("HEADCHECK_BATCH_WAIT", 0.05)
-        except ValueError as exc:
-            raise ConfigurationError(f"bad HEADCHECK_ setting: {exc}") from exc
-        if batch_size < 1 or batch_wait < 0:
+        except ValueError:
+            batch_wait = -1.0
+        if batch_wait < 0:
             raise ConfigurationError(
-                f"HEADCHECK_BATCH_SIZE must be >= 1 and HEADCHECK_BATCH_WAIT >= 0, got "
-                f"{batch_size} and {batch_wait}"
+                "HEADCHECK_BATCH_WAIT: expected a number of seconds >= 0, got "
+                f"{settings.get('HEADCHECK_BATCH_WAIT')!r}"
             )
-        backend = settings.get("HEADCHECK_BACKEND") or None
-        if backend is not None and backend not in BACKENDS:
+        result_field = settings.get("HEADCHECK_RESULT_FIELD", "headcheck")
+        if not isinstance(result_field, str) or not result_field:
             raise ConfigurationError(
-                f"HEADCHECK_BACKEND is {backend!r}; valid values: {', '.join(BACKENDS)}"
+                f"HEADCHECK_RESULT_FIELD must be a field name, got {result_field!r}"
             )
-        fields = {}
-        for name, default in (("TITLE", "title"), ("TEXT", "text"), ("RESULT", "headcheck")):
-            value = settings.get(f"HEADCHECK_{name}_FIELD", default)
-            if not isinstance(value, str) or not value:
-                raise ConfigurationError(
-                    f"HEADCHECK_{name}_FIELD must be a field name, got {value!r}"
-                )
-            fields[name.lower()] = value
-        return cls(
-            model=settings.get("HEADCHECK_MODEL"),
-            threshold=threshold,
-            calibration=calibration,
-            action=action,
-            title_field=fields["title"],
-            text_field=fields["text"],
-            result_field=fields["result"],
-            batch_size=batch_size,
-            batch_wait=batch_wait,
-            device=settings.get("HEADCHECK_DEVICE"),
-            backend=backend,
-        )
+        return cls(options, action, result_field, batch_wait)
 
 
 class _Batcher:
@@ -206,13 +178,25 @@ class _Batcher:
 class HeadcheckPipeline:
     """Checks each item's headline against its body; tags or drops mismatches."""
 
-    def __init__(self, config: PipelineSettings, stats: StatsCollector | None = None) -> None:
+    def __init__(
+        self,
+        config: PipelineSettings,
+        stats: StatsCollector | None = None,
+        crawler: Crawler | None = None,
+    ) -> None:
         self.config = config
         self.stats = stats
+        self.crawler = crawler
         self.detector: Detector | None = None
         self._batcher: _Batcher | None = None
         self._untaggable_logged = False
         self._error_logged = False
+        #: The field check: whether an item had the headline field yet, the items without it
+        #: so far and the fields they had; the error once the check failed.
+        self._field_found = False
+        self._without_field: list[list[str]] = []
+        self._field_error: str | None = None
+        self._item_class = ""
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> HeadcheckPipeline:
@@ -220,7 +204,7 @@ class HeadcheckPipeline:
         if not settings.getbool("HEADCHECK_ENABLED", True):
             raise NotConfigured("HEADCHECK_ENABLED is False")
         config = PipelineSettings.from_settings(settings)
-        pipeline = cls(config, crawler.stats)
+        pipeline = cls(config, crawler.stats, crawler)
         try:
             # Now, so a missing or broken model stops the crawl at its start with the reason,
             # instead of failing every item, or (NotConfigured) letting the crawl run with the
@@ -237,20 +221,11 @@ class HeadcheckPipeline:
         """Build the detector and load its model (raises ModelError when it cannot)."""
         if self.detector is not None:
             return
-        resolve_model(self.config.model)  # the cheap check first, with its own message
-        detector = Detector(
-            model=self.config.model,
-            threshold=self.config.threshold,
-            batch_size=self.config.batch_size,
-            device=self.config.device,
-            calibration=self.config.calibration,
-            backend=self.config.backend,
-            # Items arrive a few at a time: each is decided on its own evidence (and the
-            # cascade can run), never with a calibration's corpus decision.
-            context=False,
-        )
+        options = self.config.options
+        resolve_model(options.model)  # the cheap check first, with its own message
+        detector = Detector(**options.detector_options())
         detector.encoder  # noqa: B018 - loads the weights now, not on the first item
-        if self.config.calibration is not None:
+        if options.calibration is not None:
             detector.check_decision()  # a calibration that flags nothing stops here too
         self.detector = detector
 
@@ -259,12 +234,14 @@ class HeadcheckPipeline:
         self.load_model()
         assert self.detector is not None
         self._batcher = _Batcher(
-            self.detector, size=self.config.batch_size, wait=self.config.batch_wait
+            self.detector, size=self.config.options.batch_size, wait=self.config.batch_wait
         )
 
     def close_spider(self, spider: Any = None) -> None:
         if self._batcher is not None:
             self._batcher.flush()
+        if not self._field_found and self._without_field and self._field_error is None:
+            self._fail_fields(spider, close=False)  # a crawl shorter than the check's window
         if self.stats is None:
             return
         flagged = self.stats.get_value(f"{STATS_PREFIX}/flagged", 0)
@@ -292,9 +269,14 @@ class HeadcheckPipeline:
             self.open_spider(spider)
         assert self._batcher is not None
         self._inc("items")
+        adapter = ItemAdapter(item)
+        self._check_fields(adapter, spider)
+        if self._field_error is not None:
+            self._inc("dropped_field_error")
+            raise DropItem(f"headcheck: {self._field_error}")
+        options = self.config.options
         try:
-            adapter = ItemAdapter(item)
-            pair = (adapter.get(self.config.title_field), adapter.get(self.config.text_field))
+            pair = (adapter.get(options.title_field), adapter.get(options.text_field))
             result = await maybe_deferred_to_future(self._batcher.submit(pair))
         except Exception as exc:
             # One bad item must not stop a crawl: count it, log it (the first in full), and
@@ -328,6 +310,42 @@ class HeadcheckPipeline:
         if self.config.action == "tag":
             self._tag(adapter, result)
         return item
+
+    def _check_fields(self, adapter: ItemAdapter, spider: Any) -> None:
+        """Fail closed on a wrong field name (see the module's docstring)."""
+        if self._field_found or self._field_error is not None:
+            return
+        name = self.config.options.title_field
+        names = [str(n) for n in adapter.field_names()]
+        if name in names:
+            self._field_found = True
+            return
+        self._without_field.append(names)
+        declared = not isinstance(adapter.item, dict)  # an Item, dataclass or attrs class
+        self._item_class = type(adapter.item).__name__
+        if declared or len(self._without_field) >= FIELD_CHECK_RECORDS:
+            self._fail_fields(spider, declared=declared)
+
+    def _fail_fields(self, spider: Any, *, declared: bool = False, close: bool = True) -> None:
+        name = self.config.options.title_field
+        if declared:
+            have = closest_first(name, self._without_field[-1])
+            self._field_error = (
+                f"the item class {self._item_class} has no field {name!r} "
+                f"(HEADCHECK_TITLE_FIELD); it declares "
+                f"{', '.join(map(repr, have)) or 'no fields'}"
+            )
+        else:
+            self._field_error = missing_fields(
+                [dict.fromkeys(n) for n in self._without_field],
+                {"HEADCHECK_TITLE_FIELD": name},
+                ("item", "items"),
+            )
+        logger.error("headcheck stops this crawl: %s", self._field_error)
+        if self.stats is not None:
+            self.stats.set_value(f"{STATS_PREFIX}/field_error", self._field_error)
+        if close and self.crawler is not None and self.crawler.engine is not None:
+            self.crawler.engine.close_spider(spider, "headcheck_missing_field")
 
     def _tag(self, adapter: ItemAdapter, result: CheckResult) -> None:
         try:

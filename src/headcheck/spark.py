@@ -7,6 +7,7 @@ default). headcheck and its model package must be installed on the executors.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from typing import Any
 
@@ -18,78 +19,62 @@ try:
 except ImportError as exc:  # pragma: no cover - depends on the environment
     raise ImportError("headcheck.spark needs PySpark: pip install 'headcheck[spark]'") from exc
 
-from headcheck.decision import DEFAULT_THRESHOLD, check_threshold
-from headcheck.errors import ConfigurationError, check_front_end
+from headcheck.errors import ConfigurationError
 from headcheck.io import closest_first
-from headcheck.result import (
-    EVIDENCE_FIELD,
-    MISMATCH_FIELD,
-    REASON_FIELD,
-    SIMILARITY_FIELD,
-    join_reasons,
-)
+from headcheck.options import Options
+from headcheck.result import RESULT_FIELDS, RESULT_TYPES, result_fields
 
 #: Detectors loaded in this process, by their options: one per executor Python worker.
-_DETECTORS: dict[tuple[Any, ...], Any] = {}
+_DETECTORS: dict[str, Any] = {}
 
+_SPARK_TYPES = {"double": T.DoubleType(), "bool": T.BooleanType(), "string": T.StringType()}
+#: The result columns, the same as a scanned file's and check_frame's, typed.
 RESULT_SCHEMA = T.StructType(
-    [
-        T.StructField(SIMILARITY_FIELD, T.DoubleType()),
-        T.StructField(MISMATCH_FIELD, T.BooleanType()),
-        T.StructField(REASON_FIELD, T.StringType()),
-        T.StructField(EVIDENCE_FIELD, T.StringType()),
-    ]
+    [T.StructField(name, _SPARK_TYPES[RESULT_TYPES[name]]) for name in RESULT_FIELDS]
 )
 
 
-def _detector(options: tuple[Any, ...]) -> Any:
-    """The detector for these options, loaded on first use in this process."""
+def _detector(options: str) -> Any:
+    """The detector for these options (as JSON), loaded on first use in this process."""
     detector = _DETECTORS.get(options)
     if detector is None:
-        from headcheck.detector import Detector
-
-        model, threshold, batch_size, calibration = options
-        detector = _DETECTORS[options] = Detector(
-            model=model, threshold=threshold, batch_size=batch_size, calibration=calibration
-        )
+        detector = _DETECTORS[options] = Options(**json.loads(options)).detector()
     return detector
 
 
-def _score_batches(options: tuple[Any, ...]) -> Any:
+def _score_batches(options: str) -> Any:
     def score(batches: Iterator[tuple[pd.Series, pd.Series]]) -> Iterator[pd.DataFrame]:
         detector = _detector(options)
         for titles, texts in batches:
-            results = list(detector.check_many(zip(titles, texts, strict=True)))
-            yield pd.DataFrame(
-                {
-                    SIMILARITY_FIELD: [r.similarity for r in results],
-                    MISMATCH_FIELD: [r.is_mismatch for r in results],
-                    REASON_FIELD: [join_reasons(r.reasons) for r in results],
-                    EVIDENCE_FIELD: [r.evidence for r in results],
-                }
-            )
+            rows = [result_fields(r) for r in detector.check_many(zip(titles, texts, strict=True))]
+            yield pd.DataFrame({name: [row[name] for row in rows] for name in RESULT_FIELDS})
 
     return F.pandas_udf(score, RESULT_SCHEMA)  # type: ignore[call-overload]
 
 
 def add_headcheck_columns(
-    frame: DataFrame,
-    *,
-    title_column: str = "title",
-    text_column: str = "text",
-    model: str | None = None,
-    threshold: float = DEFAULT_THRESHOLD,
-    batch_size: int = 64,
-    evidence: bool = True,
-    calibration: str | None = None,
+    frame: DataFrame, *, options: Options | None = None, **given: Any
 ) -> DataFrame:
-    """``frame`` with ``headline_similarity``, ``is_headline_mismatch``,
-    ``headline_mismatch_reason`` (and ``headline_evidence``) added, row for row.
+    """``frame`` with the result columns added, row for row: those a scanned file and
+    ``check_frame`` get (``headline_similarity``, ``headline_mismatch_probability``,
+    ``is_headline_mismatch``, ``headline_mismatch_reason``, ``headline_evidence``,
+    ``headline_suggestion``).
 
-    ``model`` and ``calibration`` (a file from ``headcheck calibrate``) must be paths that
-    exist on every executor; ``model=None`` is the packaged model.
+    The options are headcheck's (:class:`~headcheck.options.Options`), as keywords or
+    ``options=``; ``title_field`` and ``text_field`` name the columns. ``model`` and
+    ``calibration`` (a file from ``headcheck calibrate``) must be paths that exist on every
+    executor; ``model=None`` is the packaged model. Each batch Spark hands the UDF (up to
+    ``spark.sql.execution.arrow.maxRecordsPerBatch`` rows, 10,000 by default) is read as one
+    corpus when ``context`` is on.
     """
-    for option, column in (("title_column", title_column), ("text_column", text_column)):
+    settings = Options.build("add_headcheck_columns", options, **given)
+    if settings.calibration is not None and not isinstance(settings.calibration, str):
+        raise ConfigurationError(
+            "add_headcheck_columns: calibration must be the path of a calibration file (the "
+            "executors load it), not a Calibration object"
+        )
+    for option in ("title_field", "text_field"):
+        column = getattr(settings, option)
         if column not in frame.columns:
             have = closest_first(column, list(frame.columns))
             raise ConfigurationError(
@@ -97,21 +82,15 @@ def add_headcheck_columns(
                 f"{', '.join(map(repr, have)) or 'no columns'}; name it with {option}="
             )
     # Checked on the driver, before any task: the executors load the model later.
-    check_front_end("add_headcheck_columns", model=model, calibration=calibration)
-    options = (
-        None if model is None else str(model),
-        check_threshold(threshold),
-        batch_size,
-        None if calibration is None else str(calibration),
-    )
+    settings.check("add_headcheck_columns")
     packed = "__headcheck_result"
     scored = frame.withColumn(
-        packed, _score_batches(options)(F.col(title_column), F.col(text_column))
-    )
-    fields = [SIMILARITY_FIELD, MISMATCH_FIELD, REASON_FIELD] + (
-        [EVIDENCE_FIELD] if evidence else []
+        packed,
+        _score_batches(json.dumps(settings.to_dict(), sort_keys=True))(
+            F.col(settings.title_field), F.col(settings.text_field)
+        ),
     )
     return scored.select(
         *[F.col(f"`{c}`") for c in frame.columns],
-        *[F.col(f"{packed}.{f}").alias(f) for f in fields],
+        *[F.col(f"{packed}.{f}").alias(f) for f in RESULT_FIELDS],
     )
