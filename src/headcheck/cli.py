@@ -42,6 +42,28 @@ def _whole(text: str, least: int) -> int:
     return value
 
 
+def _delimiter(text: str) -> str:
+    from headcheck.io import check_delimiter
+
+    if text in ("\\t", "tab", "TAB"):
+        return "\t"
+    try:
+        return check_delimiter(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _positive_label_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--positive-label",
+        default=None,
+        metavar="VALUE",
+        help="the --label-field value that marks a mismatch, for labels other than "
+        "0/1, true/false, yes/no or genuine/mismatch (every other value is genuine), "
+        "e.g. --positive-label unrelated",
+    )
+
+
 def _count(text: str) -> int:
     return _whole(text, 0)
 
@@ -165,6 +187,7 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         help="fit on labels in this field (1/true/mismatch = mismatch)",
     )
+    _positive_label_argument(calibrate)
     calibrate.add_argument(
         "--target-fpr",
         type=_rate,
@@ -190,6 +213,7 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument(
         "--label-field", required=True, help="field holding the label (1/true/mismatch = mismatch)"
     )
+    _positive_label_argument(evaluate)
     evaluate.add_argument(
         "--calibration",
         default=None,
@@ -238,6 +262,7 @@ def _report_parser(commands: Any, formats: Sequence[str], threshold: float) -> N
         help="field holding labels (1/true/mismatch = mismatch): adds ROC, precision-recall "
         "and calibration curves",
     )
+    _positive_label_argument(report)
     report.add_argument(
         "--group-field", default=None, help="break the flagged rate down by this field, e.g. domain"
     )
@@ -308,6 +333,13 @@ def _corpus_arguments(parser: argparse.ArgumentParser, formats: Sequence[str]) -
         help="longest record read, a JSONL line or a CSV record with all its fields "
         f"(default: {MAX_RECORD_BYTES:,}, 64 MiB); a longer one is an unreadable record, read "
         "past with bounded memory",
+    )
+    parser.add_argument(
+        "--delimiter",
+        type=_delimiter,
+        default=None,
+        metavar="CHAR",
+        help="CSV delimiter (default: told from the header line, of , ; tab and |)",
     )
     parser.add_argument("--title-field", default="title", help="headline field (default: title)")
     parser.add_argument("--text-field", default="text", help="body field (default: text)")
@@ -380,19 +412,58 @@ def _fail(message: str) -> NoReturn:
     raise SystemExit(EXIT_USAGE)
 
 
-def _progress_bar(enabled: bool) -> tuple[Callable[[int], None] | None, Callable[[], None]]:
+def _progress_bar(
+    enabled: bool, source: str, input_format: str
+) -> tuple[Callable[[int], None] | None, Callable[[], None], Any]:
+    """(update with the articles checked, close, the ReadMeter to read with): a bar with a
+    total and an ETA, in bytes of the input file (JSONL, CSV, .gz: compressed bytes), or in
+    rows of a Parquet file; a count without a total on a stream."""
+    from headcheck.io import ReadMeter
+
     if not enabled:
-        return None, lambda: None
+        return None, lambda: None, None
     try:
         from tqdm import tqdm
     except ImportError:
-        return None, lambda: None
-    bar = tqdm(unit=" articles", file=sys.stderr, dynamic_ncols=True)
+        return None, lambda: None, None
+    meter = ReadMeter(source)
+    rows = _parquet_rows(source) if input_format == "parquet" else None
+    if rows is not None or meter.total is None:
+        bar = tqdm(total=rows, unit=" articles", file=sys.stderr, dynamic_ncols=True)
 
-    def update(checked: int) -> None:
-        bar.update(checked - bar.n)
+        def update(checked: int) -> None:
+            bar.update(checked - bar.n)
 
-    return update, bar.close
+        return update, bar.close, None
+    bar = tqdm(
+        total=meter.total,
+        unit="B",
+        unit_scale=True,
+        unit_divisor=1024,
+        file=sys.stderr,
+        dynamic_ncols=True,
+    )
+
+    def update_bytes(checked: int) -> None:
+        bar.update(meter.position - bar.n)
+        bar.set_postfix_str(f"{checked:,} articles", refresh=False)
+
+    return update_bytes, bar.close, meter
+
+
+def _parquet_rows(source: str) -> int | None:
+    """The rows of a Parquet file (or folder of them), from its footer; None when unknown."""
+    from headcheck.io import is_stream, part_files
+
+    if is_stream(source):
+        return None
+    try:
+        import pyarrow.parquet as pq
+
+        files = part_files(source) if os.path.isdir(source) else [source]
+        return sum(pq.ParquetFile(f).metadata.num_rows for f in files)
+    except Exception:  # no total is only a plainer bar; the reader says what is wrong
+        return None
 
 
 def _scan(args: argparse.Namespace) -> int:
@@ -407,7 +478,7 @@ def _scan(args: argparse.Namespace) -> int:
                 "jsonl" if input_format == "parquet" else input_format
             )
         else:
-            output_format = detect_format(args.output)
+            output_format = detect_format(args.output, option="--output-format")
         detector = _detector(args)
         options = ScanOptions(
             title_field=args.title_field,
@@ -417,6 +488,7 @@ def _scan(args: argparse.Namespace) -> int:
             on_error=args.on_error,
             workers=args.workers or _available_cpus(),
             max_record_bytes=args.max_record_bytes,
+            delimiter=args.delimiter,
         )
         # The model loads before the output is opened, so a bad model leaves no empty file
         # (with workers, each loads its own: here only its files are checked).
@@ -426,7 +498,9 @@ def _scan(args: argparse.Namespace) -> int:
             resolve_model(args.model, allow_download=args.allow_download)
     except (ValueError, ModelError) as exc:  # CalibrationError is a ValueError
         _fail(str(exc))
-    progress, close_bar = _progress_bar(not args.no_progress and sys.stderr.isatty())
+    progress, close_bar, meter = _progress_bar(
+        not args.no_progress and sys.stderr.isatty(), args.input, input_format
+    )
     try:
         stats = scan_file(
             args.input,
@@ -437,6 +511,7 @@ def _scan(args: argparse.Namespace) -> int:
             output_format=output_format,
             progress=progress,
             resume=args.resume,
+            meter=meter,
         )
     except InputError as exc:
         close_bar()
@@ -451,6 +526,13 @@ def _scan(args: argparse.Namespace) -> int:
         sys.stderr.close()
         return EXIT_OK
     close_bar()
+    if stats.checked == 0:
+        where = "standard input" if args.input == "-" else args.input
+        print(
+            f"headcheck: warning: {where} holds no records (an empty file, or only blank "
+            "lines?); nothing was checked",
+            file=sys.stderr,
+        )
     if not args.quiet:
         if stats.resumed:
             print(f"headcheck: resumed after {stats.resumed} rows", file=sys.stderr)
@@ -486,6 +568,8 @@ def _load_corpus(args: argparse.Namespace, *, max_pairs: int | None = None) -> t
             max_pairs=max_pairs,
             seed=getattr(args, "seed", 0),
             max_record_bytes=args.max_record_bytes,
+            positive_label=args.positive_label,
+            delimiter=args.delimiter,
         )
     except (ValueError, InputError) as exc:
         _fail(str(exc))
@@ -494,9 +578,16 @@ def _load_corpus(args: argparse.Namespace, *, max_pairs: int | None = None) -> t
 def _calibrate(args: argparse.Namespace) -> int:
     from headcheck.calibration import CalibrationError
     from headcheck.corpus import calibrate
+    from headcheck.io import InputError, check_not_input
     from headcheck.model import ModelError
 
+    try:
+        check_not_input(args.input, args.output)
+    except InputError as exc:
+        _fail(str(exc))
     pairs, labels, _ = _load_corpus(args, max_pairs=args.max_pairs)
+    if not pairs:
+        print(f"headcheck: warning: {args.input} holds no records", file=sys.stderr)
     try:
         detector = _detector(args)
         calibration = calibrate(
@@ -583,13 +674,17 @@ def _report(args: argparse.Namespace) -> int:
             max_pairs=args.max_pairs,
             seed=args.seed,
             max_record_bytes=args.max_record_bytes,
+            positive_label=args.positive_label,
+            delimiter=args.delimiter,
         )
         # The report shows the model's own similarities, so a calibration's cheap first stage
         # (which predicts them) is left out: cascade=False.
         detector = _detector(args, cascade=False)
     except (ValueError, ModelError) as exc:  # CalibrationError is a ValueError
         _fail(str(exc))
-    progress, close_bar = _progress_bar(not args.no_progress and sys.stderr.isatty())
+    progress, close_bar, meter = _progress_bar(
+        not args.no_progress and sys.stderr.isatty(), args.input, input_format
+    )
     try:
         report = write_report(
             args.input,
@@ -600,6 +695,7 @@ def _report(args: argparse.Namespace) -> int:
             output_format=output_format,
             plot_dir=args.plot_dir,
             progress=progress,
+            meter=meter,
         )
     except (InputError, ModelError, ImportError, ValueError, OSError) as exc:
         close_bar()

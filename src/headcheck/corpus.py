@@ -338,15 +338,25 @@ def evaluate(
 _LABELS = {"0": 0, "1": 1, "false": 0, "true": 1, "no": 0, "yes": 1, "genuine": 0, "mismatch": 1}
 
 
-def parse_label(value: Any) -> int:
-    """A label as 0 (genuine) or 1 (mismatch); anything else raises ValueError."""
+def parse_label(value: Any, positive: str | None = None) -> int:
+    """A label as 0 (genuine) or 1 (mismatch); anything else raises ValueError. With
+    ``positive`` (``--positive-label``), the labels are any values: that one (compared as text,
+    case and surrounding space ignored) is a mismatch and every other a genuine pair."""
+    if positive is not None:
+        if value is None or (isinstance(value, float) and value != value) or str(value) == "":
+            raise ValueError("no label (the field is absent or empty)")
+        return int(str(value).strip().lower() == positive.strip().lower())
     if isinstance(value, bool):
         return int(value)
     if isinstance(value, (int, float)) and value in (0, 1):
         return int(value)
     if isinstance(value, str) and value.strip().lower() in _LABELS:
         return _LABELS[value.strip().lower()]
-    raise ValueError(f"label {value!r} is not one of 0/1, true/false, yes/no, genuine/mismatch")
+    raise ValueError(
+        f"label {value!r} is not one of 0/1, true/false, yes/no, genuine/mismatch; for other "
+        "labels name the one that marks a mismatch with --positive-label (e.g. "
+        "--positive-label unrelated)"
+    )
 
 
 def load_pairs(
@@ -359,6 +369,8 @@ def load_pairs(
     max_pairs: int | None = None,
     seed: int = 0,
     max_record_bytes: int | None = None,
+    positive_label: str | None = None,
+    delimiter: str | None = None,
 ) -> tuple[list[tuple[Any, Any]], list[int] | None, list[str]]:
     """Pairs (and labels) of a file; unreadable records and bad labels raise InputError.
 
@@ -371,18 +383,22 @@ def load_pairs(
     kept: list[tuple[tuple[Any, Any], int | None]] = []
     rows = check_fields(
         path,
-        read_rows(path, fmt, max_record_bytes=max_record_bytes or MAX_RECORD_BYTES),
+        read_rows(
+            path, fmt, max_record_bytes=max_record_bytes or MAX_RECORD_BYTES, delimiter=delimiter
+        ),
         {"--title-field": title_field, "--text-field": text_field, "--label-field": label_field},
     )
     for seen, row in enumerate(rows, start=1):
         if row.record is None:
-            raise InputError(path, str(row.error), row.line)
+            raise InputError(row.where(path), str(row.error), row.line)
         label = None
         if label_field is not None:
             try:
-                label = parse_label(row.record.get(label_field))
+                label = parse_label(row.record.get(label_field), positive_label)
             except ValueError as exc:
-                raise InputError(path, f"field {label_field!r}: {exc}", row.line) from exc
+                raise InputError(
+                    row.where(path), f"field {label_field!r}: {exc}", row.line
+                ) from exc
         item = ((row.record.get(title_field), row.record.get(text_field)), label)
         if max_pairs is None or len(kept) < max_pairs:
             kept.append(item)

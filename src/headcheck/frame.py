@@ -63,4 +63,3 @@ def check_frame(
         else:
             out[name] = values
     return out
-

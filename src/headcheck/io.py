@@ -72,31 +72,75 @@ class OutputError(InputError):
 
 @dataclass(frozen=True, slots=True)
 class Row:
-    """One input record, or the reason it could not be read. ``line`` is 1-based."""
+    """One input record, or the reason it could not be read. ``line`` is 1-based, in
+    ``part`` when the input is a folder of part files (None: the input itself)."""
 
     line: int
     record: dict[str, Any] | None
     error: str | None = None
+    part: str | None = None
+
+    def where(self, source: str) -> str:
+        """The file the row is in: its part file, else ``source``."""
+        return self.part if self.part is not None else source
 
 
-def detect_format(path: str, given: str | None = None) -> Format:
-    """The format named by ``given``, else by the file's extension (``.gz`` is looked through);
-    JSONL for standard input and pipes without one."""
+def detect_format(path: str, given: str | None = None, option: str = "--format") -> Format:
+    """The format named by ``given``, else by the file's extension (``.gz`` is looked through)
+    or, for a folder, by its part files'; JSONL for standard input and pipes without one.
+    ``option`` is the option that names it, for the message when it cannot be told."""
     if given is not None:
         if given not in FORMATS:
             raise ValueError(f"unknown format {given!r}; valid formats: {', '.join(FORMATS)}")
         return given  # type: ignore[return-value]  # checked against FORMATS just above
-    suffixes = [s.lower() for s in Path(path).suffixes]
-    if suffixes and suffixes[-1] == ".gz":
-        suffixes.pop()
-    if suffixes and suffixes[-1] in _SUFFIXES:
-        return _SUFFIXES[suffixes[-1]]  # type: ignore[return-value]  # values are Formats
+    if path != "-" and os.path.isdir(path):
+        found = {_suffix_format(part) for part in part_files(path)}
+        if len(found) == 1 and None not in found:
+            return found.pop()  # type: ignore[return-value]  # not None, checked
+        names = ", ".join(os.path.basename(p) for p in part_files(path)[:5]) or "none"
+        raise ValueError(
+            f"cannot tell the format of the part files in {path!r} (parts: {names}); they "
+            f"must share one extension of {', '.join(sorted(_SUFFIXES))}, or name it with "
+            f"{option} ({', '.join(FORMATS)})"
+        )
+    found_format = _suffix_format(path)
+    if found_format is not None:
+        return found_format
     if is_stream(path) or path.startswith(("/dev/", "/proc/")):
         return "jsonl"  # standard input or a pipe, as from <(zcat FILE): JSONL unless told
     raise ValueError(
-        f"cannot tell the format of {path!r} from its extension; name it with --format "
+        f"cannot tell the format of {path!r} from its extension; name it with {option} "
         f"({', '.join(FORMATS)}) or use one of {', '.join(sorted(_SUFFIXES))}"
     )
+
+
+def _suffix_format(path: str) -> Format | None:
+    suffixes = [s.lower() for s in Path(path).suffixes]
+    if suffixes and suffixes[-1] == ".gz":
+        suffixes.pop()
+    # Spark writes part-00000-<uuid>-c000.snappy.parquet: the last known suffix counts.
+    if suffixes and suffixes[-1] in _SUFFIXES:
+        return _SUFFIXES[suffixes[-1]]  # type: ignore[return-value]  # values are Formats
+    return None
+
+
+def _natural(name: str) -> list[Any]:
+    """Sort key: digits compared as numbers (items-2 before items-10)."""
+    return [int(piece) if piece.isdigit() else piece for piece in re.split(r"(\d+)", name)]
+
+
+def part_files(folder: str) -> list[str]:
+    """The part files of a folder of them (as Spark, datatrove or a Scrapy feed writes), in
+    name order: its plain files, except hidden ones, names starting with ``_`` (``_SUCCESS``)
+    and checksums (``.crc``)."""
+    names = [
+        name
+        for name in os.listdir(folder)
+        if not name.startswith((".", "_"))
+        and not name.endswith(".crc")
+        and os.path.isfile(os.path.join(folder, name))
+    ]
+    return [os.path.join(folder, name) for name in sorted(names, key=_natural)]
 
 
 def is_stream(path: str) -> bool:
@@ -119,38 +163,166 @@ def check_input(path: str) -> None:
     if not os.path.exists(path):
         raise InputError(path, "no such file")
     if os.path.isdir(path):
-        raise InputError(path, "is a folder, not a file of articles")
+        if not part_files(path):
+            raise InputError(
+                path, "is a folder with no part files in it (hidden, _ and .crc files are skipped)"
+            )
+        return
     if not os.path.isfile(path):
         raise InputError(path, "not a regular file, a pipe or standard input")
 
 
-def _open_binary_in(path: str) -> IO[bytes]:
+class ReadMeter:
+    """How far the reader is through its input, for a progress bar: ``total`` bytes on disk
+    (None for a stream), and ``position``, the bytes read of them (compressed bytes for a
+    .gz; read ahead of the rows written by at most a block of rows)."""
+
+    def __init__(self, path: str) -> None:
+        self.total: int | None = None
+        if not is_stream(path):
+            files = part_files(path) if os.path.isdir(path) else [path]
+            self.total = sum(os.path.getsize(f) for f in files)
+        self._base = 0
+        self._current: Any = None
+
+    def opened(self, raw: Any) -> None:
+        self._current = raw
+
+    def next_part(self, done: int) -> None:
+        self._base, self._current = self._base + done, None
+
+    @property
+    def position(self) -> int:
+        try:
+            return self._base + (0 if self._current is None else int(self._current.tell()))
+        except (OSError, ValueError):  # closed, or not seekable
+            return self._base
+
+
+def check_not_input(source: str, destination: str, option: str = "-o") -> None:
+    """Raise InputError when the output ``destination`` is the input ``source`` itself (the
+    same file, or a link to it) or lies inside an input folder: it would be overwritten
+    before it is read, or read as one of its parts. Nothing has been written then."""
+    if source == "-" or destination == "-" or is_stream(source):
+        return
+    try:
+        same = os.path.samefile(source, destination)
+    except OSError:  # the output does not exist yet
+        same = False
+    if same:
+        raise InputError(
+            destination,
+            f"{option} is the input itself (or a link to it): it would be overwritten before "
+            "it is read; write to another file",
+        )
+    if os.path.isdir(source):
+        folder = os.path.realpath(source)
+        if os.path.realpath(os.path.dirname(os.path.abspath(destination))) == folder:
+            raise InputError(
+                destination,
+                f"{option} is inside the input folder {source}: it would be read as one of "
+                "its parts next time; write it elsewhere",
+            )
+
+
+def _open_binary_in(path: str, meter: ReadMeter | None = None) -> IO[bytes]:
     if path == "-":
         return sys.stdin.buffer
     # Closed by the reader's `finally`; a .gz is decompressed as it is read.
-    opener: Any = gzip.open if path.lower().endswith(".gz") else open
     try:
-        return opener(path, "rb")  # type: ignore[no-any-return]
+        raw = open(path, "rb")  # noqa: SIM115 - closed by the reader, or with the gzip file
     except OSError as exc:
         raise InputError(path, f"cannot open: {exc.strerror or exc}") from exc
+    if meter is not None:
+        meter.opened(raw)
+    if path.lower().endswith(".gz"):
+        return _ClosingGzip(raw, "rb")  # closes the raw file with it
+    return raw
 
 
-def read_rows(path: str, fmt: Format, *, max_record_bytes: int = MAX_RECORD_BYTES) -> Iterator[Row]:
+def read_rows(
+    path: str,
+    fmt: Format,
+    *,
+    max_record_bytes: int = MAX_RECORD_BYTES,
+    delimiter: str | None = None,
+    meter: ReadMeter | None = None,
+) -> Iterator[Row]:
     """Yield every record of the file in order; unreadable ones carry an error.
 
     Each record of the input gives exactly one row, so the rows never outnumber the records: a
     JSONL line or a CSV record longer than ``max_record_bytes`` is one error row, read past
     in blocks (memory stays bounded whatever the line), and a line ends at ``\n``, ``\r\n``
-    or a lone ``\r``.
+    or a lone ``\r``. A JSONL file that is one JSON array is read element by element. A CSV
+    file's ``delimiter`` (None) is told from its header line: the most frequent of
+    :data:`DELIMITERS` outside quotes. A folder is read part file by part file, in name order
+    (see :func:`part_files`), each row naming its part.
     """
     if max_record_bytes < 1:
         raise ValueError(f"max_record_bytes must be at least 1, got {max_record_bytes}")
+    if delimiter is not None:
+        check_delimiter(delimiter)
+    if path != "-" and os.path.isdir(path):
+        for part in part_files(path):
+            rows = read_rows(
+                part, fmt, max_record_bytes=max_record_bytes, delimiter=delimiter, meter=meter
+            )
+            for row in rows:
+                yield Row(row.line, row.record, row.error, part)
+            if meter is not None:
+                meter.next_part(os.path.getsize(part))
+        return
     if fmt == "jsonl":
-        yield from _read_jsonl(path, max_record_bytes)
+        yield from _read_jsonl(path, max_record_bytes, meter)
     elif fmt == "csv":
-        yield from _read_csv(path, max_record_bytes)
+        yield from _read_csv(path, max_record_bytes, delimiter, meter)
     else:
         yield from _read_parquet(path)
+
+
+#: The CSV delimiters told apart from a header line, and accepted by ``--delimiter``.
+DELIMITERS = (",", ";", "\t", "|")
+
+
+def check_delimiter(delimiter: str) -> str:
+    """``delimiter`` checked: one character, not a quote or a line end."""
+    if not isinstance(delimiter, str) or len(delimiter) != 1 or delimiter in '"\r\n':
+        raise ValueError(
+            f"the CSV delimiter must be one character other than a quote or a line end, got "
+            f"{delimiter!r} (e.g. ',', ';', '|', or a tab: $'\\t' in bash)"
+        )
+    return delimiter
+
+
+def detect_delimiter(header: bytes) -> str:
+    """The delimiter of a CSV header line: of :data:`DELIMITERS`, the one found most often
+    outside quoted fields; a comma when there is none (a file of one column)."""
+    bare = re.sub(rb'"(?:[^"]|"")*"?', b"", header)
+    counts = {d: bare.count(d.encode()) for d in DELIMITERS}
+    best = max(DELIMITERS, key=lambda d: counts[d])  # ties go to the first: the comma
+    return best if counts[best] else ","
+
+
+class _Prefixed:
+    """A binary handle that gives ``prefix`` (bytes already read from it) first."""
+
+    def __init__(self, prefix: bytes, handle: IO[bytes]) -> None:
+        self.prefix, self.handle = prefix, handle
+
+    def read(self, size: int = -1) -> bytes:
+        if self.prefix:
+            out, self.prefix = self.prefix, b""
+            return out
+        return self.handle.read(size)
+
+    def read1(self, size: int = -1) -> bytes:
+        if self.prefix:
+            return self.read(size)
+        return getattr(self.handle, "read1", self.handle.read)(size)
+
+
+def _first_block(handle: IO[bytes]) -> bytes:
+    return getattr(handle, "read1", handle.read)(_BLOCK)
 
 
 def _too_long(limit: int) -> str:
@@ -199,11 +371,15 @@ def _lines(handle: IO[bytes], limit: int) -> Iterator[bytes | None]:
             parts, size = [], 0
 
 
-def _read_jsonl(path: str, limit: int) -> Iterator[Row]:
-    handle = _open_binary_in(path)
+def _read_jsonl(path: str, limit: int, meter: ReadMeter | None = None) -> Iterator[Row]:
+    handle = _open_binary_in(path, meter)
     number = 0
     try:
-        for number, raw in enumerate(_lines(handle, limit), start=1):
+        first = _first_block(handle)
+        if first.lstrip(b" \t\r\n").removeprefix(codecs.BOM_UTF8).lstrip().startswith(b"["):
+            yield from _read_json_array(path, _Prefixed(first, handle), limit)
+            return
+        for number, raw in enumerate(_lines(_Prefixed(first, handle), limit), start=1):
             if raw is None:
                 yield Row(number, None, f"a line {_too_long(limit)}")
                 continue
@@ -242,6 +418,82 @@ def _read_jsonl(path: str, limit: int) -> Iterator[Row]:
     finally:
         if handle is not sys.stdin.buffer:
             handle.close()
+
+
+def _read_json_array(path: str, handle: _Prefixed, limit: int) -> Iterator[Row]:
+    """The elements of a file that is one JSON array, read block by block (each element
+    bounded by ``limit``), each with the line it starts on. An element that is not an object
+    is an error row; the array itself broken stops with InputError (no element after it can
+    be found)."""
+    decoder = json.JSONDecoder()
+    utf8 = codecs.getincrementaldecoder("utf-8-sig")()
+    text, pos, line, done = "", 0, 1, False
+
+    def more() -> bool:
+        nonlocal text, pos, done
+        if done:
+            return False
+        block = handle.read1(_BLOCK)
+        done = not block
+        try:
+            text = text[pos:] + utf8.decode(block, final=done)
+        except UnicodeDecodeError as exc:
+            raise InputError(path, "the JSON array is not valid UTF-8", line) from exc
+        pos = 0
+        return bool(block) or bool(text)
+
+    def skip_space() -> str | None:
+        """The next character that is not white space (None at the end), left unread."""
+        nonlocal pos, line
+        while True:
+            stripped = len(text) - len(text[pos:].lstrip(" \t\r\n"))
+            line += text.count("\n", pos, stripped)
+            pos = stripped
+            if pos < len(text):
+                return text[pos]
+            if not more():
+                return None
+
+    skip_space()
+    pos += 1  # the opening [
+    expect_value = True
+    while True:
+        char = skip_space()
+        if char is None:
+            raise InputError(path, "the JSON array is never closed (is the file truncated?)", line)
+        if char == "]":
+            pos += 1
+            if skip_space() is not None:
+                raise InputError(path, "text after the end of the JSON array", line)
+            return
+        if not expect_value:
+            if char != ",":
+                raise InputError(
+                    path, f"invalid JSON array: expected , or ] but found {char!r}", line
+                )
+            pos += 1
+            expect_value = True
+            continue
+        while True:
+            try:
+                value, end = decoder.raw_decode(text, pos)
+                break
+            except RecursionError:
+                raise InputError(path, "invalid JSON: nested too deeply to read", line) from None
+            except ValueError as exc:
+                if len(text) - pos > limit:
+                    raise InputError(
+                        path, f"an element of the JSON array {_too_long(limit)}", line
+                    ) from None
+                if not more():
+                    raise InputError(path, f"invalid JSON in the array: {exc}", line) from None
+        start = line
+        line += text.count("\n", pos, end)
+        pos, expect_value = end, False
+        if isinstance(value, dict):
+            yield Row(start, value)
+        else:
+            yield Row(start, None, f"expected a JSON object, found {type(value).__name__}")
 
 
 #: The body of a quoted CSV field: up to its closing quote, or to the end of the text.
@@ -334,15 +586,20 @@ def _split_records(
     return None
 
 
-def _read_csv(path: str, limit: int, delimiter: str = ",") -> Iterator[Row]:
+def _read_csv(
+    path: str, limit: int, delimiter: str | None = None, meter: ReadMeter | None = None
+) -> Iterator[Row]:
     # Process-wide, as the csv module has no per-reader limit; a field is never longer than
     # its record, which is bounded by ``limit`` before the csv module sees it.
     if csv.field_size_limit() < limit:
         csv.field_size_limit(limit)
-    handle = _open_binary_in(path)
-    records = _csv_records(handle, limit, delimiter.encode())
+    handle = _open_binary_in(path, meter)
     line = 1
     try:
+        first = _first_block(handle)
+        if delimiter is None:
+            delimiter = detect_delimiter(_LINE_END.split(first, maxsplit=1)[0])
+        records = _csv_records(_Prefixed(first, handle), limit, delimiter.encode())  # type: ignore[arg-type]  # reads like a handle
         header = _csv_header(path, records, limit, delimiter)
         for line, last, raw in records:
             if raw is None:
@@ -474,9 +731,14 @@ def missing_fields(
         if not any(name in record for record in records):
             have = ", ".join(repr(f) for f in closest_first(name, seen))
             first = kind[0] if len(records) == 1 else f"{len(records)} {kind[1]}"
+            hint = ""
+            if len(seen) == 1:
+                glued = [d for d in DELIMITERS if d in seen[0]]
+                if glued:  # one field holding the names: a CSV read with another delimiter
+                    hint = f" (or the CSV delimiter: --delimiter {glued[0]!r})"
             return (
                 f"no field {name!r} ({option}) in the first {first}, which have "
-                f"{have or 'no fields'}; name the field with {option}"
+                f"{have or 'no fields'}; name the field with {option}{hint}"
             )
     return None
 
@@ -754,8 +1016,8 @@ class Writer:
 class _ClosingGzip(gzip.GzipFile):
     """A gzip stream that closes the file under it too (GzipFile leaves a given one open)."""
 
-    def __init__(self, raw: IO[bytes]) -> None:
-        super().__init__(fileobj=raw, mode="wb", filename="")
+    def __init__(self, raw: IO[bytes], mode: str = "wb") -> None:
+        super().__init__(fileobj=raw, mode=mode, filename="")
         self._raw = raw
 
     def close(self) -> None:

@@ -19,18 +19,28 @@ from headcheck.model import ModelError
 from headcheck.result import CheckResult
 
 _detector: Any = None
+#: Why this worker could not build its detector: raised with the first chunk, in the parent,
+#: as one error with its message (a failed initializer would break the pool with a
+#: traceback from each worker instead).
+_failed: str | None = None
 
 
 def _start(options: dict[str, Any]) -> None:
-    global _detector
+    global _detector, _failed
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
     from headcheck.detector import Detector
+    from headcheck.errors import HeadcheckError
 
-    _detector = Detector(**options)
-    _detector.encoder  # noqa: B018 - load the model now, not inside the first chunk
+    try:
+        _detector = Detector(**options)
+        _detector.encoder  # noqa: B018 - load the model now, not inside the first chunk
+    except (HeadcheckError, OSError, ValueError) as exc:
+        _failed = str(exc)
 
 
 def _check(pairs: list[tuple[Any, Any]]) -> list[CheckResult]:
+    if _failed is not None:
+        raise ModelError(f"a worker process could not load the model: {_failed}")
     return list(_detector.check_many(pairs))
 
 

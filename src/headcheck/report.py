@@ -25,9 +25,11 @@ from headcheck.io import (
     MAX_RECORD_BYTES,
     Format,
     InputError,
+    ReadMeter,
     Row,
     check_fields,
     check_input,
+    check_not_input,
     read_rows,
 )
 from headcheck.result import CheckResult
@@ -68,6 +70,10 @@ class ReportOptions:
     text_field: str = "text"
     #: Field holding a 0/1-like label (1 = mismatch): adds ROC, precision-recall and calibration.
     label_field: str | None = None
+    #: The label value that marks a mismatch, for labels that are not 0/1-like.
+    positive_label: str | None = None
+    #: CSV delimiter (None: detected from the header line).
+    delimiter: str | None = None
     #: Field to break the flagged rate down by, e.g. the site or domain.
     group_field: str | None = None
     #: Most confident flags shown, and borderline pairs shown.
@@ -122,17 +128,17 @@ def _tap(rows: Iterable[Row], source: str, seen: deque[Row] | None = None) -> It
     ``seen`` so that a result coming back from the scan can be matched to its line."""
     for row in rows:
         if row.record is None:
-            raise InputError(source, str(row.error), row.line)
+            raise InputError(row.where(source), str(row.error), row.line)
         if seen is not None:
             seen.append(row)
         yield row
 
 
-def _label(row: Row, source: str, field_name: str) -> int:
+def _label(row: Row, source: str, field_name: str, positive: str | None) -> int:
     try:
-        return parse_label((row.record or {}).get(field_name))
+        return parse_label((row.record or {}).get(field_name), positive)
     except ValueError as exc:
-        raise InputError(source, f"field {field_name!r}: {exc}", row.line) from exc
+        raise InputError(row.where(source), f"field {field_name!r}: {exc}", row.line) from exc
 
 
 def _records(
@@ -141,9 +147,16 @@ def _records(
     detector: Detector,
     options: ReportOptions,
     progress: Callable[[int], None] | None,
+    meter: ReadMeter | None = None,
 ) -> tuple[bool, Iterator[tuple[Row, CheckResult]]]:
     """(whether the file was already scanned, (row, result) of every record in order)."""
-    rows = read_rows(source, fmt, max_record_bytes=options.max_record_bytes)
+    rows = read_rows(
+        source,
+        fmt,
+        max_record_bytes=options.max_record_bytes,
+        delimiter=options.delimiter,
+        meter=meter,
+    )
     first = next(rows, None)
     if first is None:
         raise InputError(source, "no records: the report needs at least one article")
@@ -193,6 +206,7 @@ def build_report(
     options: ReportOptions,
     input_format: Format,
     progress: Callable[[int], None] | None = None,
+    meter: ReadMeter | None = None,
 ) -> Report:
     """Read (and, for a raw file, score) every record of ``source`` and gather the report.
 
@@ -202,7 +216,7 @@ def build_report(
     rather than the cheap stage's predictions of them.
     """
     check_input(source)
-    scored_input, records = _records(source, input_format, detector, options, progress)
+    scored_input, records = _records(source, input_format, detector, options, progress, meter)
     rng = np.random.default_rng(options.seed)
     sample: list[tuple[str, str]] = []
     eligible = 0
@@ -214,7 +228,11 @@ def build_report(
         if options.group_field is not None:
             value = record.get(options.group_field)
             group = "(none)" if value is None or value == "" else str(value)
-        label = _label(row, source, options.label_field) if options.label_field else None
+        label = (
+            _label(row, source, options.label_field, options.positive_label)
+            if options.label_field
+            else None
+        )
         start = body[:BODY_START] if isinstance(body, str) else None
         articles.append(Article(row.line, headline, start, group, label, result))
         if result.scored and isinstance(headline, str) and isinstance(body, str):
@@ -314,6 +332,7 @@ def write_report(
     output_format: ReportFormat,
     plot_dir: str | os.PathLike[str] | None = None,
     progress: Callable[[int], None] | None = None,
+    meter: ReadMeter | None = None,
 ) -> Report:
     """Build the report of ``source`` and write it to ``destination`` ("-": standard output).
 
@@ -323,6 +342,7 @@ def write_report(
     """
     from headcheck import render
 
+    check_not_input(source, destination)
     if output_format not in REPORT_FORMATS:
         raise ValueError(
             f"output format must be one of {', '.join(REPORT_FORMATS)}, got {output_format!r}"
@@ -333,7 +353,12 @@ def write_report(
 
         plots.require()
     report = build_report(
-        source, detector=detector, options=options, input_format=input_format, progress=progress
+        source,
+        detector=detector,
+        options=options,
+        input_format=input_format,
+        progress=progress,
+        meter=meter,
     )
     images = plots.draw(report) if drawing else []
     links: dict[str, str] = {}

@@ -19,7 +19,7 @@ import os
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from headcheck.io import InputError, write_whole
+from headcheck.io import InputError, part_files, write_whole
 
 #: The state file's format; a file of another version is refused.
 STATE_VERSION = 2
@@ -34,7 +34,13 @@ def state_path(path: str) -> str:
 
 
 def input_fingerprint(source: str) -> dict[str, Any]:
-    """What identifies the input file: its absolute path, size and modification time."""
+    """What identifies the input file: its absolute path, size and modification time (for a
+    folder of part files, those of each part, in reading order)."""
+    if os.path.isdir(source):
+        return {
+            "path": os.path.abspath(source),
+            "parts": [input_fingerprint(part) for part in part_files(source)],
+        }
     info = os.stat(source)
     return {"path": os.path.abspath(source), "size": info.st_size, "mtime_ns": info.st_mtime_ns}
 

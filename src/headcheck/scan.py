@@ -17,10 +17,12 @@ from headcheck.io import (
     MAX_RECORD_BYTES,
     Format,
     InputError,
+    ReadMeter,
     Row,
     can_resume,
     check_fields,
     check_input,
+    check_not_input,
     is_stream,
     open_writer,
     output_error,
@@ -55,6 +57,8 @@ class ScanOptions:
     workers: int = 1
     #: Longest input record read (a JSONL line, a CSV record); a longer one is an error row.
     max_record_bytes: int = MAX_RECORD_BYTES
+    #: CSV delimiter; None: told from the header line.
+    delimiter: str | None = None
 
     def __post_init__(self) -> None:
         if (
@@ -173,7 +177,7 @@ def scan_rows(
                 if row.record is None:
                     if options.on_error == "fail":
                         raise InputError(
-                            source,
+                            row.where(source),
                             f"{row.error} (pass --on-error skip to write an error row and go on)",
                             row.line,
                         )
@@ -181,7 +185,11 @@ def scan_rows(
                         SIMILARITY_FIELD: None,
                         MISMATCH_FIELD: True,
                         REASON_FIELD: UNREADABLE,
-                        EVIDENCE_FIELD: f"line {row.line}: {row.error}",
+                        EVIDENCE_FIELD: (
+                            f"line {row.line}: {row.error}"
+                            if row.part is None
+                            else f"{os.path.basename(row.part)} line {row.line}: {row.error}"
+                        ),
                     }
                     record: dict[str, Any] = {}
                     stats.add((UNREADABLE,), scored=False)
@@ -215,14 +223,17 @@ def scan_file(
     output_format: Format,
     progress: Callable[[int], None] | None = None,
     resume: bool = False,
+    meter: ReadMeter | None = None,
 ) -> ScanStats:
     """Check every record of ``source`` and write the results to ``destination`` ("-": stdio).
 
     Output to a plain JSONL or CSV file from an input file is checkpointed as it goes (see
     :mod:`headcheck.resume`); with ``resume`` a run killed before it finished continues from
     its last checkpoint (or starts afresh when there is none), giving the same output.
+    ``meter`` (:class:`~headcheck.io.ReadMeter`) follows how far the input has been read.
     """
     check_input(source)
+    check_not_input(source, destination)
     resumable = not is_stream(source) and can_resume(destination, output_format)
     if resume and not resumable:
         raise InputError(
@@ -236,7 +247,13 @@ def scan_file(
     stats = ScanStats()
     rows: Iterable[Row] = check_fields(
         source,
-        read_rows(source, input_format, max_record_bytes=options.max_record_bytes),
+        read_rows(
+            source,
+            input_format,
+            max_record_bytes=options.max_record_bytes,
+            delimiter=options.delimiter,
+            meter=meter,
+        ),
         {
             "--title-field": options.title_field,
             "--text-field": options.text_field,
@@ -333,6 +350,7 @@ def _run_fingerprint(
             "only_flagged": options.only_flagged,
             "on_error": options.on_error,
             "max_record_bytes": options.max_record_bytes,
+            "delimiter": options.delimiter,
         },
         "detector": checkpoints.detector_fingerprint(detector),
     }

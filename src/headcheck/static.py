@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from headcheck.cache import cache_dir, cache_key, read_verified, warn_rebuild, write_atomically
-from headcheck.model import quiet_loading
+from headcheck.model import ModelError, quiet_loading
 
 #: Exponent of the row norm that weights each word piece (chosen on FNC-1, see above).
 WEIGHT_POWER = 8
@@ -36,7 +36,11 @@ def distil(folder: Path) -> np.ndarray:
     tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
     cls_id, sep_id = tokenizer.token_to_id("[CLS]"), tokenizer.token_to_id("[SEP]")
     if cls_id is None or sep_id is None:
-        raise ValueError(f"{folder}: the tokenizer has no [CLS]/[SEP] pieces to distil with")
+        raise ModelError(
+            f"{folder}: the cascade's static embeddings are distilled from a WordPiece "
+            "tokenizer's [CLS]/[SEP] pieces, which this model's tokenizer lacks; decide without "
+            "the cascade (--no-cascade, cascade=False) or use a BERT-style model"
+        )
     with quiet_loading():
         model = AutoModel.from_pretrained(str(folder)).eval()
     size = tokenizer.get_vocab_size()
@@ -62,6 +66,12 @@ class StaticEmbedder:
         from tokenizers import Tokenizer
 
         folder = Path(folder)
+        if not (folder / "tokenizer.json").is_file():
+            raise ModelError(
+                f"{folder} has no tokenizer.json (a fast tokenizer), which the cascade's static "
+                "embeddings are built from; decide without the cascade (--no-cascade, "
+                "cascade=False) or save the model with its fast tokenizer"
+            )
         path = cache_dir() / "static" / f"{cache_key(folder)}.npy"
         data, problem = read_verified(path)
         if data is None:
