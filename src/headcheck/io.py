@@ -94,6 +94,7 @@ def detect_format(path: str, given: str | None = None, option: str = "--format")
             raise ValueError(f"unknown format {given!r}; valid formats: {', '.join(FORMATS)}")
         return given  # type: ignore[return-value]  # checked against FORMATS just above
     if path != "-" and os.path.isdir(path):
+        check_input(path)  # a folder with no part files says so
         found = {_suffix_format(part) for part in part_files(path)}
         if len(found) == 1 and None not in found:
             return found.pop()  # type: ignore[return-value]  # not None, checked
