@@ -309,3 +309,32 @@ def test_evaluate_rejects_a_bad_label(tmp_path: Path, capsys: pytest.CaptureFixt
         main(["evaluate", str(source), "--label-field", "label"])
     assert exit_info.value.code == 2
     assert f"{source}:1: field 'label'" in capsys.readouterr().err
+
+
+def test_a_model_without_a_fast_tokenizer_is_one_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The cascade's static table needs the model's tokenizer.json: a model without one is a
+    ModelError that says what to do, not a ValueError traceback."""
+    from headcheck.model import ModelError
+    from headcheck.static import StaticEmbedder
+
+    folder = tmp_path / "model"
+    folder.mkdir()
+    with pytest.raises(ModelError, match=r"no tokenizer\.json .*--no-cascade"):
+        StaticEmbedder(folder)
+
+
+def test_an_error_headcheck_reports_is_one_line_and_exit_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Any HeadcheckError that a command does not catch itself ends in one line, exit 2."""
+    import headcheck.cli as cli
+    from headcheck.errors import HeadcheckError
+
+    def fails(args: object) -> int:
+        raise HeadcheckError("something the user can fix")
+
+    monkeypatch.setattr(cli, "_scan", fails)
+    assert cli.main(["scan", str(tmp_path / "x.jsonl")]) == cli.EXIT_USAGE
+    assert capsys.readouterr().err == "headcheck: error: something the user can fix\n"

@@ -105,3 +105,22 @@ def test_onnx_vectors_do_not_depend_on_their_batch() -> None:
     alone = encoder.encode([text])[0]
     crowded = encoder.encode(["A much longer sentence " * 20, text, "Short."])[1]
     assert np.array_equal(alone, crowded)
+
+
+def test_a_model_that_fails_to_load_in_a_worker_is_one_error_without_traceback(
+    tmp_path: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
+    """A model folder that resolves but does not load: the workers' failure reaches the
+    caller as one ModelError saying why, and no worker prints a traceback."""
+    from headcheck.model import ModelError
+    from headcheck.parallel import check_chunks
+
+    broken = tmp_path / "broken-model"
+    broken.mkdir()
+    (broken / "config.json").write_text("{}")
+    (broken / "modules.json").write_text("[]")
+    chunks = [[("a headline", "a body of text")]] * 3
+    with pytest.raises(ModelError, match="a worker process could not load the model: ") as caught:
+        list(check_chunks(iter(chunks), {"model": str(broken), "calibration": None}, workers=2))
+    assert str(broken) in str(caught.value)
+    assert "Traceback" not in capfd.readouterr().err

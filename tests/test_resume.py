@@ -17,7 +17,7 @@ import pytest
 
 from headcheck import Detector
 from headcheck.io import InputError, detect_format
-from headcheck.resume import state_path
+from headcheck.resume import detector_fingerprint, state_path
 from headcheck.scan import ScanOptions, ScanStats, scan_file
 from synthetic import HashEncoder, articles, write_jsonl
 
@@ -148,8 +148,9 @@ def run(source: Path, output: Path, *, resume: bool = False, **kwargs: Any) -> S
     detector = Detector(
         encoder=HashEncoder(),
         batch_size=kwargs.pop("batch_size", 8),
-        calibration=None,
+        calibration=kwargs.pop("calibration", None),
         scoring=kwargs.pop("scoring", None),
+        context=kwargs.pop("context", True),
     )
     return scan_file(
         str(source),
@@ -239,6 +240,21 @@ def test_resume_refuses_other_options(tmp_path: Path) -> None:
     # Another scoring gives other verdicts: the two halves would not be one decision.
     with pytest.raises(InputError, match=r"detector\.scoring was 'full', now 'fast'"):
         run(source, out, resume=True, scoring="fast")
+
+
+def test_the_checkpoint_fingerprints_every_decision_option() -> None:
+    """The shipped decision reads a crawl as a corpus: a resume with --no-context (or
+    another calibration, threshold or batch size) would mix two decisions in one file, so
+    each is in the run's fingerprint, which a resume must match (see the test above)."""
+    base = detector_fingerprint(Detector(encoder=HashEncoder()))
+    assert base["context"] is True
+    for change, key in (
+        ({"context": False}, "context"),
+        ({"threshold": 0.3}, "calibration"),
+        ({"batch_size": 16}, "batch_size"),
+    ):
+        other = detector_fingerprint(Detector(encoder=HashEncoder(), **change))
+        assert other[key] != base[key], change
 
 
 def test_resume_refuses_a_shortened_partial_file(tmp_path: Path) -> None:
