@@ -1,6 +1,6 @@
 """datatrove filter: drop or annotate documents whose headline does not match their text.
 
-The document's text is the body; the headline is read from ``doc.metadata[title_key]``
+The document's text is the body; the headline is read from ``doc.metadata[title_field]``
 (datatrove's readers put every non-text field of a record there).
 """
 
