@@ -58,3 +58,15 @@ def test_options_build_the_detector_and_a_wrong_one_is_named() -> None:
         check_frame(frame, batch_size=0)
     with pytest.raises(ValueError, match=r"unknown option.*title_column.*title_field"):
         check_frame(frame, title_column="title")
+
+
+def test_the_field_names_of_an_options_object_are_used(detector: Detector) -> None:
+    """options=Options(title_field=...) names the columns when no keyword does."""
+    from headcheck import Options
+
+    frame = pd.DataFrame({"headline": [POLITICS_TITLE], "body": [POLITICS]})
+    options = Options(title_field="headline", text_field="body")
+    out = check_frame(frame, options=options)
+    assert out["is_headline_mismatch"].tolist() == [False]
+    with pytest.raises(TypeError, match="not both"):
+        check_frame(frame, options=options, detector=detector)

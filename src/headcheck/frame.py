@@ -17,8 +17,8 @@ if TYPE_CHECKING:
 def check_frame(
     frame: pd.DataFrame,
     *,
-    title_field: str = "title",
-    text_field: str = "text",
+    title_field: str | None = None,
+    text_field: str | None = None,
     detector: Detector | None = None,
     options: Options | None = None,
     **given: Any,
@@ -28,7 +28,8 @@ def check_frame(
     ``is_headline_mismatch``, ``headline_mismatch_reason``, ``headline_evidence``,
     ``headline_suggestion``), the numbers as float columns (NaN when not scored).
 
-    ``title_field`` and ``text_field`` name the columns. The detector is ``detector``, or
+    ``title_field`` and ``text_field`` name the columns (unset: those of ``options``,
+    "title" and "text" by default). The detector is ``detector``, or
     one built from ``options`` (:class:`~headcheck.options.Options`) and the option keywords
     ``given`` (``model=``, ``calibration=``, ``threshold=``...).
     """
@@ -36,9 +37,10 @@ def check_frame(
 
     from headcheck.options import Options
 
-    settings = Options.build(
-        "check_frame", options, title_field=title_field, text_field=text_field, **given
-    )
+    fields = {"title_field": title_field, "text_field": text_field}
+    given.update({name: value for name, value in fields.items() if value is not None})
+    settings = Options.build("check_frame", options, **given)
+    title_field, text_field = settings.title_field, settings.text_field
     for option, column in (("title_field", title_field), ("text_field", text_field)):
         if column not in frame.columns:
             have = closest_first(str(column), [str(c) for c in frame.columns])
@@ -48,10 +50,9 @@ def check_frame(
             )
     if detector is None:
         detector = settings.detector()
-    elif options is not None or given:
-        raise TypeError(
-            f"pass either detector= or options, not both: {sorted(given) or ['options']}"
-        )
+    elif options is not None or set(given) - set(fields):
+        unwanted = sorted(set(given) - set(fields)) or ["options"]
+        raise TypeError(f"pass either detector= or detector options, not both: {unwanted}")
     results = list(detector.check_many(zip(frame[title_field], frame[text_field], strict=True)))
     out = frame.copy()
     rows = [result_fields(r) for r in results]
