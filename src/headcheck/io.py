@@ -487,7 +487,8 @@ def _read_json_array(path: str, handle: _Prefixed, limit: int) -> Iterator[Row]:
                         path, f"an element of the JSON array {_too_long(limit)}", line
                     ) from None
                 if not more():
-                    raise InputError(path, f"invalid JSON in the array: {exc}", line) from None
+                    detail = exc.msg if isinstance(exc, json.JSONDecodeError) else str(exc)
+                    raise InputError(path, f"invalid JSON in the array: {detail}", line) from None
         start = line
         line += text.count("\n", pos, end)
         pos, expect_value = end, False
