@@ -25,6 +25,8 @@ from headcheck.result import result_fields
 
 FilterAction = Literal["drop", "annotate"]
 FILTER_ACTIONS: tuple[str, ...] = get_args(FilterAction)
+#: Documents decided together, as one corpus.
+DEFAULT_WINDOW = 1_000
 
 
 class HeadlineFilter(BaseFilter):
@@ -39,6 +41,10 @@ class HeadlineFilter(BaseFilter):
     The options are headcheck's (:class:`~headcheck.options.Options`), as keywords or
     ``options=``: ``title_field`` is the metadata key of the headline, and the body is
     ``doc.text`` (or ``doc.metadata[text_field]`` when ``text_field`` is not ``"text"``).
+    Documents are decided ``window`` at a time (1,000), each window read as one corpus
+    (the context decision, once it holds a hundred distinct bodies); ``window=0`` or
+    ``context=False`` decides each document on its own.
+
     When none of the first :data:`~headcheck.io.FIELD_CHECK_RECORDS` documents of a task has
     the headline field, the task stops with the keys they have (a wrong name would otherwise
     drop every document as ``missing_title``).
@@ -50,6 +56,7 @@ class HeadlineFilter(BaseFilter):
         self,
         *,
         action: FilterAction = "drop",
+        window: int = DEFAULT_WINDOW,
         exclusion_writer: Any = None,
         options: Options | None = None,
         **given: Any,
@@ -63,7 +70,17 @@ class HeadlineFilter(BaseFilter):
         # worker: a model that cannot be found or a calibration that cannot be used stops the
         # pipeline before it runs (fails closed).
         self.options.check("HeadlineFilter")
-        super().__init__(exclusion_writer=exclusion_writer, batch_size=self.options.batch_size)
+        if isinstance(window, bool) or not isinstance(window, int) or not 0 <= window <= 20_000:
+            raise ConfigurationError(
+                f"HeadlineFilter: window must be a whole number of documents from 0 to 20,000, "
+                f"got {window!r}"
+            )
+        self.window = window
+        # A window of documents is handed to the detector at once, and read as one corpus.
+        batch = max(window, self.options.batch_size) if self.options.context else 0
+        super().__init__(
+            exclusion_writer=exclusion_writer, batch_size=batch or self.options.batch_size
+        )
         self.action = action
         self._detector: Any = None
 

@@ -260,6 +260,27 @@ class Detector:
         while batch := list(islice(iterator, self.batch_size)):
             yield from self._check_batch(batch)
 
+    def check_in_context(
+        self, pairs: list[tuple[Any, Any]], reference: Iterable[tuple[Any, Any]]
+    ) -> list[CheckResult]:
+        """Results of ``pairs`` read as one corpus together with ``reference`` (pairs seen
+        before, such as the last items a pipeline passed on), so that pairs arriving a few at a
+        time still get the context decision: what Scrapy and datatrove do with their window.
+        Only ``pairs`` are decided; a suggestion names its headline but no position. Without a
+        context decision, or with fewer than MIN_BODIES bodies in all, each pair is decided
+        on its own, as check_many would."""
+        reference = list(reference)
+        if self._unchecked:
+            self.check_decision()
+        if self.context is None or len(reference) + len(pairs) < MIN_BODIES:
+            return [r for start in range(0, len(pairs), self.batch_size)
+                    for r in self._check_batch(pairs[start : start + self.batch_size])]  # fmt: skip
+        results = self._check_block(reference + pairs, self.context)[len(reference) :]
+        return [
+            r if r.suggestion_position is None else replace(r, suggestion_position=None)
+            for r in results
+        ]
+
     def check_decision(self) -> None:
         """Refuse a decision that cannot tell headcheck's clear pairs apart, flags all its
         clearly matched ones, or has a threshold of 0 or 1 (CalibrationError; see

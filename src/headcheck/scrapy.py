@@ -10,12 +10,14 @@ Settings (all optional): headcheck's options (:mod:`headcheck.options`), each as
 ``HEADCHECK_TITLE_FIELD`` ("title"), ``HEADCHECK_TEXT_FIELD`` ("text"), ``HEADCHECK_MODEL``,
 ``HEADCHECK_BACKEND``, ``HEADCHECK_CALIBRATION`` (a file from ``headcheck calibrate``),
 ``HEADCHECK_THRESHOLD``, ``HEADCHECK_BATCH_SIZE`` (64), ``HEADCHECK_DEVICE``,
-``HEADCHECK_ALLOW_DOWNLOAD``, ``HEADCHECK_CASCADE`` (True) and ``HEADCHECK_CONTEXT`` (True: a
-batch of items is read as a corpus when it is large enough to be one, else each item is
-decided on its own). The pipeline's own: ``HEADCHECK_ENABLED`` (True), ``HEADCHECK_ACTION``
-(``tag`` writes the result onto the item, ``drop`` drops flagged items with
-:class:`HeadlineMismatch`), ``HEADCHECK_RESULT_FIELD`` ("headcheck") and
-``HEADCHECK_BATCH_WAIT`` (seconds an item waits for others to fill a batch, 0.05).
+``HEADCHECK_ALLOW_DOWNLOAD``, ``HEADCHECK_CASCADE`` (True) and ``HEADCHECK_CONTEXT`` (True:
+the corpus decision, over the window below). The pipeline's own: ``HEADCHECK_ENABLED``
+(True), ``HEADCHECK_ACTION`` (``tag`` writes the result onto the item, ``drop`` drops flagged
+items with :class:`HeadlineMismatch`), ``HEADCHECK_RESULT_FIELD`` ("headcheck"),
+``HEADCHECK_BATCH_WAIT`` (seconds an item waits for others to fill a batch, 0.05) and
+``HEADCHECK_WINDOW`` (1,000: each batch is read as a corpus together with the last this many
+items scored, so items that arrive a few at a time still get the corpus evidence once a
+hundred distinct bodies have been seen; 0 decides each item on its own; at most 20,000).
 
 A wrong field name fails closed too: an item class that does not declare the headline field
 stops the crawl at the first item; for dict items, when none of the first
@@ -36,6 +38,7 @@ traceback); the crawl goes on.
 from __future__ import annotations
 
 import logging
+from collections import deque
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal, get_args
 
@@ -64,6 +67,9 @@ logger = logging.getLogger(__name__)
 Action = Literal["tag", "drop"]
 ACTIONS: tuple[str, ...] = get_args(Action)
 STATS_PREFIX = "headcheck"
+#: Items kept as the corpus each batch is read against (HEADCHECK_WINDOW): a few MB of text.
+DEFAULT_WINDOW = 1_000
+MAX_WINDOW = 20_000
 
 
 class HeadlineMismatch(DropItem):
@@ -79,6 +85,8 @@ class PipelineSettings:
     action: Action = "tag"
     result_field: str = "headcheck"
     batch_wait: float = 0.05
+    #: The last items kept as the corpus a batch is read against (0: each item alone).
+    window: int = DEFAULT_WINDOW
 
     @classmethod
     def from_settings(cls, settings: Any) -> PipelineSettings:
@@ -104,15 +112,27 @@ class PipelineSettings:
             raise ConfigurationError(
                 f"HEADCHECK_RESULT_FIELD must be a field name, got {result_field!r}"
             )
-        return cls(options, action, result_field, batch_wait)
+        raw_window = settings.get("HEADCHECK_WINDOW", DEFAULT_WINDOW)
+        try:
+            window = int(raw_window)
+        except (TypeError, ValueError):
+            window = -1
+        if window < 0 or window > MAX_WINDOW or isinstance(raw_window, bool):
+            raise ConfigurationError(
+                f"HEADCHECK_WINDOW: expected a whole number of items from 0 to {MAX_WINDOW:,}, "
+                f"got {raw_window!r}"
+            )
+        return cls(options, action, result_field, batch_wait, window)
 
 
 class _Batcher:
     """Gathers pairs from items processed concurrently and scores them together in a thread,
-    one batch at a time, so the reactor never waits on the model."""
+    one batch at a time, so the reactor never waits on the model. Each batch is read as a
+    corpus together with the last ``window`` pairs scored before it."""
 
-    def __init__(self, detector: Detector, *, size: int, wait: float) -> None:
+    def __init__(self, detector: Detector, *, size: int, wait: float, window: int = 0) -> None:
         self.detector, self.size, self.wait = detector, size, wait
+        self.window: deque[tuple[Any, Any]] = deque(maxlen=window)
         self._pending: list[tuple[tuple[Any, Any], Deferred[CheckResult]]] = []
         self._timer: Any = None
         self._busy = False
@@ -162,11 +182,17 @@ class _Batcher:
         """Score a batch; when it fails, score its pairs one by one, so that only the pair
         that fails gets the error."""
         try:
+            if self.window.maxlen:
+                results: list[CheckResult | Exception] = list(
+                    self.detector.check_in_context(pairs, self.window)
+                )
+                self.window.extend(pairs)
+                return results
             return list(self.detector.check_many(pairs))
         except Exception:
             if len(pairs) == 1:
                 raise
-        results: list[CheckResult | Exception] = []
+        results = []
         for pair in pairs:
             try:
                 results.append(self.detector.check(*pair))
@@ -234,7 +260,10 @@ class HeadcheckPipeline:
         self.load_model()
         assert self.detector is not None
         self._batcher = _Batcher(
-            self.detector, size=self.config.options.batch_size, wait=self.config.batch_wait
+            self.detector,
+            size=self.config.options.batch_size,
+            wait=self.config.batch_wait,
+            window=self.config.window,
         )
 
     def close_spider(self, spider: Any = None) -> None:
