@@ -51,6 +51,7 @@ try:
 except ImportError as exc:  # pragma: no cover - depends on the environment
     raise ImportError("headcheck.scrapy needs Scrapy: pip install 'headcheck[scrapy]'") from exc
 
+from headcheck.calibration import Calibration, CalibrationError
 from headcheck.detector import Detector
 from headcheck.errors import ConfigurationError
 from headcheck.io import FIELD_CHECK_RECORDS, closest_first, missing_fields
@@ -93,6 +94,11 @@ class PipelineSettings:
         """Read and check the settings; a bad value raises ConfigurationError naming the valid
         ones (which stops the crawl: never NotConfigured, which would run it unchecked)."""
         options = Options.from_settings(settings.get)
+        if isinstance(options.calibration, str):
+            try:  # read now, so its error names the setting
+                Calibration.load(options.calibration)
+            except CalibrationError as exc:
+                raise ConfigurationError(f"HEADCHECK_CALIBRATION: {exc}") from exc
         action = settings.get("HEADCHECK_ACTION", "tag")
         if action not in ACTIONS:
             raise ConfigurationError(

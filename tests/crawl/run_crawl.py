@@ -183,6 +183,11 @@ def patch_detector(test: dict[str, str]) -> None:
                 raise RuntimeError(f"scoring failed on a body containing {fail_on!r}")
             return super().check_many(pairs)
 
+        def check_in_context(self, pairs: Any, reference: Any) -> Any:
+            if fail_on and any(fail_on in str(body) for _, body in pairs):
+                raise RuntimeError(f"scoring failed on a body containing {fail_on!r}")
+            return super().check_in_context(pairs, reference)
+
     headcheck.scrapy.Detector = TestDetector  # type: ignore[misc]
 
 
