@@ -272,7 +272,10 @@ class Detector:
         reference = list(reference)
         if self._unchecked:
             self.check_decision()
-        if self.context is None or len(reference) + len(pairs) < MIN_BODIES:
+        # Counted first, cheaply: a stream that repeats a few bodies (a site's widget pages)
+        # would otherwise pay for reading a block that turns out to be no corpus.
+        bodies = {body for _, body in reference + pairs if isinstance(body, str)}
+        if self.context is None or len(bodies) < MIN_BODIES:
             return [r for start in range(0, len(pairs), self.batch_size)
                     for r in self._check_batch(pairs[start : start + self.batch_size])]  # fmt: skip
         results = self._check_block(reference + pairs, self.context)[len(reference) :]
