@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from headcheck.io import closest_first
 from headcheck.result import RESULT_FIELDS, RESULT_TYPES, result_fields
 
 if TYPE_CHECKING:
@@ -41,13 +40,9 @@ def check_frame(
     given.update({name: value for name, value in fields.items() if value is not None})
     settings = Options.build("check_frame", options, **given)
     title_field, text_field = settings.title_field, settings.text_field
-    for option, column in (("title_field", title_field), ("text_field", text_field)):
-        if column not in frame.columns:
-            have = closest_first(str(column), [str(c) for c in frame.columns])
-            raise KeyError(
-                f"no column {column!r} ({option}) in the frame, which has "
-                f"{', '.join(map(repr, have)) or 'no columns'}; name it with {option}="
-            )
+    problem = settings.missing_column(list(frame.columns), "the frame")
+    if problem is not None:
+        raise KeyError(problem)
     if detector is None:
         detector = settings.detector()
     elif options is not None or set(given) - set(fields):

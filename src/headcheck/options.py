@@ -149,6 +149,22 @@ class Options:
             setting = f"{prefix}{name.upper()}" if name in cls.names() else "HEADCHECK_ settings"
             raise ConfigurationError(f"{setting}: {exc}") from None
 
+    def missing_column(self, columns: list[Any], where: str) -> str | None:
+        """What to tell the user when the title or text field is not among a frame's
+        ``columns`` (``where``: "the frame", "the DataFrame"), closest names first; None when
+        both are there."""
+        from headcheck.io import closest_first
+
+        for option in ("title_field", "text_field"):
+            column = getattr(self, option)
+            if column not in columns:
+                have = closest_first(str(column), [str(c) for c in columns])
+                return (
+                    f"no column {column!r} ({option}) in {where}, which has "
+                    f"{', '.join(map(repr, have)) or 'no columns'}; name it with {option}="
+                )
+        return None
+
     def detector_options(self) -> dict[str, Any]:
         """The keyword arguments of :class:`~headcheck.Detector` these options give."""
         options = {

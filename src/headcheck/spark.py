@@ -20,7 +20,6 @@ except ImportError as exc:  # pragma: no cover - depends on the environment
     raise ImportError("headcheck.spark needs PySpark: pip install 'headcheck[spark]'") from exc
 
 from headcheck.errors import ConfigurationError
-from headcheck.io import closest_first
 from headcheck.options import Options
 from headcheck.result import RESULT_FIELDS, RESULT_TYPES, result_fields
 
@@ -73,14 +72,9 @@ def add_headcheck_columns(
             "add_headcheck_columns: calibration must be the path of a calibration file (the "
             "executors load it), not a Calibration object"
         )
-    for option in ("title_field", "text_field"):
-        column = getattr(settings, option)
-        if column not in frame.columns:
-            have = closest_first(column, list(frame.columns))
-            raise ConfigurationError(
-                f"no column {column!r} ({option}) in the DataFrame, which has "
-                f"{', '.join(map(repr, have)) or 'no columns'}; name it with {option}="
-            )
+    problem = settings.missing_column(list(frame.columns), "the DataFrame")
+    if problem is not None:
+        raise ConfigurationError(problem)
     # Checked on the driver, before any task: the executors load the model later.
     settings.check("add_headcheck_columns")
     packed = "__headcheck_result"
