@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import pytest
 
+from headcheck.language import dominant_script, is_language_mismatch
 from headcheck.rules import (
-    dominant_script,
     is_boilerplate_sentence,
     is_boilerplate_text,
     is_boilerplate_title,
-    is_language_mismatch,
     is_teaser,
     rule_reasons,
     split_boilerplate,

@@ -346,7 +346,10 @@ def _corpus_arguments(parser: argparse.ArgumentParser, formats: Sequence[str]) -
     parser.add_argument(
         "--model",
         default=None,
-        help="a sentence-transformers model folder (default: the packaged all-MiniLM-L6-v2)",
+        help="a sentence-transformers model folder, or 'multilingual' (multilingual-e5-small "
+        "for every pair; needs headcheck[multilingual]). Default: the packaged "
+        "all-MiniLM-L6-v2, with bodies in other languages read by multilingual-e5-small "
+        "where headcheck[multilingual] is installed",
     )
     parser.add_argument("--batch-size", type=_positive, default=64, help="pairs scored together")
     parser.add_argument(

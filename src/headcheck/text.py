@@ -11,6 +11,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
+from headcheck.language import UNSPACED_LETTER
 from headcheck.rules import is_boilerplate_text, split_boilerplate
 
 #: Characters of the body kept for the lead, about 128 word pieces of English news. On FNC-1
@@ -38,7 +39,17 @@ _TAG = re.compile(
 _BLOCK_TAG = re.compile(r"<\s*(br|/p|/div|/h[1-6]|/li)\b[^>]*>", re.IGNORECASE)
 _SPACES = re.compile(r"[^\S\n]+")
 _NEWLINES = re.compile(r"\s*\n\s*")
-_SENTENCE_END = re.compile(r"(?:(?<=[.!?…])|(?<=[.!?…][\"'”’)\]]))\s+(?=[\"'“‘(\[]?[A-Z0-9À-ÖØ-Þ])")
+#: Where a sentence may end in scripts that put a space after it: a stop, perhaps a closing
+#: quote or bracket, then space. It ends there when what follows is not a small letter (see
+#: :func:`_pieces`), so "Mr. smith" stays whole and a Cyrillic, Greek or Arabic sentence is cut.
+_SPACED_END = re.compile(r"[.!?…][\"'”’)\]»]?\s+")
+#: Stops that end a sentence without a space after them: Chinese and Japanese 。！？ (also
+#: the half-width ｡), Devanagari । ॥, Arabic ؟ and the Urdu ۔, with closing quotes or brackets.
+_UNSPACED_END = re.compile(r"[。｡！？।॥؟۔]+[\"'”’)\]」』）】»]*\s*")
+#: Opening quotes and brackets that may stand before a sentence's first letter.
+_OPENING = "\"'“‘([«„‚「『（【¿¡"
+#: A fragment in such a script shorter than this many characters is joined to the next one.
+MIN_SENTENCE_CHARS = 12
 _WORD = re.compile(r"\w+")
 _TRAILING = re.compile(r"[\W_]*")
 
@@ -106,11 +117,11 @@ def split_sentences(body: str, *, limit: int = MAX_SENTENCES) -> list[str]:
     sentences: list[str] = []
     pending = ""
     for paragraph in body.split("\n"):
-        for piece in _SENTENCE_END.split(paragraph):
+        for piece in _pieces(paragraph):
             piece = f"{pending} {piece}".strip() if pending else piece.strip()
             if not piece:
                 continue
-            if len(piece.split()) < MIN_SENTENCE_WORDS:
+            if _is_fragment(piece):
                 pending = piece
                 continue
             pending = ""
@@ -122,6 +133,40 @@ def split_sentences(body: str, *, limit: int = MAX_SENTENCES) -> list[str]:
         # or "Read more" must stay recognisable as boilerplate.
         sentences.append(pending)
     return sentences[:limit]
+
+
+def _pieces(paragraph: str) -> list[str]:
+    """A paragraph cut at its sentence ends, in any script (see _SPACED_END, _UNSPACED_END)."""
+    pieces: list[str] = []
+    start = 0
+    for end in _SPACED_END.finditer(paragraph):
+        following = paragraph[end.end() : end.end() + 2].lstrip(_OPENING)[:1]
+        if following and not following.islower() and (following.isalpha() or following.isdigit()):
+            pieces.append(paragraph[start : end.end()])
+            start = end.end()
+    pieces.append(paragraph[start:])
+    if not any(_UNSPACED_END.search(piece) for piece in pieces):
+        return pieces
+    return [part for piece in pieces for part in _split_unspaced(piece)]
+
+
+def _split_unspaced(piece: str) -> list[str]:
+    parts, start = [], 0
+    for end in _UNSPACED_END.finditer(piece):
+        parts.append(piece[start : end.end()])
+        start = end.end()
+    parts.append(piece[start:])
+    return parts
+
+
+def _is_fragment(piece: str) -> bool:
+    """Too short to stand as a sentence: under MIN_SENTENCE_WORDS words, or, in a script
+    written without spaces, under MIN_SENTENCE_CHARS characters."""
+    if len(piece.split()) >= MIN_SENTENCE_WORDS:
+        return False
+    if UNSPACED_LETTER.search(piece):
+        return len(piece) < MIN_SENTENCE_CHARS
+    return True
 
 
 def lead(body: str) -> str:

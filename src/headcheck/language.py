@@ -1,0 +1,130 @@
+"""Which language a text is in, and whether a headline and its body are in different ones.
+
+Two signals, cheapest first:
+
+* the **script** (Latin, Cyrillic, Arabic, Han, ...) of most of a text's letters, read from
+  the Unicode names; a headline in one script over a body in another is a mismatch whatever
+  the languages;
+* the **language**, identified with py3langid (a naive Bayes model over byte n-grams trained
+  on 97 languages, bundled with the package): about 0.2 ms for a headline, 0.5 ms for a lead.
+
+The identifier is sure of long texts and guesses on short ones, so it is believed only
+above :data:`MIN_CHARS` letters and a probability of :data:`CONFIDENT`. Measured on the
+FNC-1 and ARC training sets (English news and comments: 1,834 distinct headlines, 3,650
+bodies), a probability of 0.9 or more for another language than English came for 2
+headlines and 2 bodies, all of them really French; at 0.5 for 22 headlines.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import unicodedata
+from collections import Counter
+from typing import Any
+
+#: The writing systems told apart, by the start of their letters' Unicode names.
+_SCRIPTS = (
+    ("LATIN", "latin"),
+    ("CYRILLIC", "cyrillic"),
+    ("GREEK", "greek"),
+    ("ARABIC", "arabic"),
+    ("HEBREW", "hebrew"),
+    ("CJK", "han"),
+    ("HIRAGANA", "kana"),
+    ("KATAKANA", "kana"),
+    ("HANGUL", "hangul"),
+    ("DEVANAGARI", "devanagari"),
+    ("THAI", "thai"),
+    ("MYANMAR", "myanmar"),
+)
+#: Characters read to tell a text's script or language: plenty for a clear majority.
+SCRIPT_CHARS = 2_000
+#: A text with fewer letters than this is too short for its language to be told.
+MIN_CHARS = 20
+#: The identifier's probability (normalised over its 97 languages) a language must reach.
+CONFIDENT = 0.9
+#: Languages the identifier confuses with each other at any length: one group is one
+#: language here (Chinese and Wu; the Scandinavian languages; Serbo-Croatian; Malay).
+_SAME = (
+    frozenset({"zh", "wuu"}),
+    frozenset({"no", "nb", "nn", "da"}),
+    frozenset({"hr", "sr", "bs"}),
+    frozenset({"id", "ms"}),
+)
+_ASCII_LETTERS = re.compile(r"[A-Za-z]")
+#: Letters of scripts written without spaces between words (kana, Han, Thai, Myanmar): text
+#: in them is measured in characters, not words.
+UNSPACED_LETTER = re.compile(
+    r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u0e00-\u0e7f\u1000-\u109f]"
+)
+_LETTERS = re.compile(r"[^\W\d_]")
+
+
+@functools.lru_cache(maxsize=4_096)
+def _script(ch: str) -> str | None:
+    name = unicodedata.name(ch, "")
+    for prefix, script in _SCRIPTS:
+        if name.startswith(prefix):
+            return script
+    return None
+
+
+def dominant_script(text: str) -> str | None:
+    """The writing system of most letters in ``text`` (None when there are too few)."""
+    text = text[:SCRIPT_CHARS]
+    if text.isascii():  # the common case, without a look-up per character
+        return "latin" if len(_ASCII_LETTERS.findall(text)) >= 4 else None
+    counts: Counter[str] = Counter()
+    for ch in text:
+        if ch.isalpha() and (script := _script(ch)) is not None:
+            counts[script] += 1
+    if sum(counts.values()) < 4:
+        return None
+    script, count = counts.most_common(1)[0]
+    return script if count >= 0.8 * sum(counts.values()) else None
+
+
+@functools.lru_cache(maxsize=1)
+def _identifier() -> Any:
+    from py3langid.langid import MODEL_FILE, LanguageIdentifier
+
+    return LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+
+
+def identify(text: str) -> tuple[str, float] | None:
+    """``(language, probability)`` of ``text`` (ISO 639-1 codes, as py3langid gives them),
+    or None when it holds fewer than :data:`MIN_CHARS` letters."""
+    text = text[:SCRIPT_CHARS]
+    if len(_LETTERS.findall(text)) < MIN_CHARS:
+        return None
+    language, probability = _identifier().classify(text)
+    return str(language), float(probability)
+
+
+def language(text: str, *, confident: float = CONFIDENT) -> str | None:
+    """The language of ``text`` when it is long enough and the identifier sure of it."""
+    found = identify(text)
+    return found[0] if found is not None and found[1] >= confident else None
+
+
+def _same_language(a: str, b: str) -> bool:
+    return a == b or any(a in group and b in group for group in _SAME)
+
+
+def is_language_mismatch(headline: str, body: str) -> bool:
+    """Headline and body are confidently in different scripts or languages.
+
+    Different scripts decide at once (a Latin site name over an Arabic story). In one script,
+    both must be long enough and the identifier sure of both (see :func:`language`).
+    """
+    head_script, body_script = dominant_script(headline), dominant_script(body)
+    if head_script and body_script and head_script != body_script:
+        return True
+    if head_script is None or head_script != body_script:
+        return False
+    head_language = language(headline)
+    if head_language is None:
+        return False
+    body_language = language(body)
+    return body_language is not None and not _same_language(head_language, body_language)
