@@ -232,20 +232,52 @@ def test_other_languages_are_routed_to_the_tier_and_english_is_not() -> None:
     assert [r.is_mismatch for r in results] == [False] * (len(LANGUAGES) + 1)
 
 
+GERMAN_STORIES = [
+    TEXTS["de"][:2],
+    (
+        "Bayern München verliert überraschend gegen Bochum",
+        "Der FC Bayern München hat am Samstag überraschend mit 0:2 beim VfL Bochum verloren. "
+        "Beide Tore fielen in der zweiten Halbzeit nach Fehlern in der Abwehr. Der Trainer "
+        "sprach nach dem Spiel von einer verdienten Niederlage seiner Mannschaft.",
+    ),
+    (
+        "Hochwasser: Pegel der Elbe steigt in Dresden weiter",
+        "In Dresden ist der Pegel der Elbe in der Nacht auf über sechs Meter gestiegen. Die "
+        "Stadt hat Katastrophenalarm ausgelöst und erste Uferstraßen gesperrt. Helfer füllen "
+        "Sandsäcke, die Feuerwehr rechnet mit dem Höchststand am Mittwoch. Die Schulen in "
+        "der Altstadt bleiben bis Freitag geschlossen. Der Oberbürgermeister bat die "
+        "Anwohner, Keller zu räumen und den Anweisungen der Einsatzkräfte zu folgen.",
+    ),
+]
+
+
 @needs_tier
-def test_tier_flags_a_headline_of_another_story() -> None:
+def test_tier_reads_a_file_block_as_a_corpus() -> None:
+    """Read together, a headline over a body of another story is flagged: the body's own
+    story headline fits it better (and is the suggestion), and the misplaced headline also
+    stands over the body it belongs to."""
     from headcheck import Detector
 
-    detector = Detector()
-    other = {
-        "de": "Bayern München verliert überraschend gegen Bochum",
-        "es": "Un terremoto sacude el sur de Chile sin causar víctimas",
-        "ru": "Сборная России по хоккею выиграла турнир в Минске",
-        "zh": "中国女排三比零战胜日本队晋级决赛",
-    }
-    results = list(detector.check_many([(h, TEXTS[lang][1]) for lang, h in other.items()]))
+    (h1, b1), (h2, b2), (h3, b3) = GERMAN_STORIES
+    results = list(Detector().check_many([(h1, b1), (h2, b2), (h3, b3), (h1, b2)]))
     assert all(r.stage == "multilingual" for r in results)
-    assert all("low_similarity" in r.reasons for r in results), [r.similarity for r in results]
+    assert [r.is_mismatch for r in results] == [False, False, False, True]
+    assert results[3].suggestion == h2
+    assert results[3].suggestion_position == 1
+    # Pair by pair (no corpus), the same misplaced headline is only as good as its cosine.
+    alone = Detector(context=False).check(h1, b2)
+    assert alone.stage == "multilingual" and alone.suggestion is None
+
+
+@needs_tier
+def test_tier_flags_a_body_cut_after_its_first_sentence() -> None:
+    from headcheck import Detector
+
+    (h1, b1), (h2, b2), (h3, b3) = GERMAN_STORIES
+    first = b3.split(". ")[0] + "."
+    results = list(Detector().check_many([(h1, b1), (h2, b2), (h3, b3), (h3, first)]))
+    assert "truncated_text" in results[3].reasons
+    assert [r.is_mismatch for r in results[:3]] == [False, False, False]
 
 
 @needs_tier

@@ -289,8 +289,16 @@ class Detector:
         if self.context is not None:
             while block := list(islice(iterator, self.context.block)):
                 if len(block) < MIN_BODIES:  # too few to be a corpus, whatever their bodies
+                    results: list[CheckResult] = []
+                    routed: dict[int, multilingual.Kept] = {}
                     for start in range(0, len(block), self.batch_size):
-                        yield from self._check_batch(block[start : start + self.batch_size])
+                        others: dict[int, multilingual.Kept] = {}
+                        batch = block[start : start + self.batch_size]
+                        results.extend(self._check_batch(batch, routed=others))
+                        routed.update((start + i, value) for i, value in others.items())
+                    if routed:  # the multilingual tier reads fewer bodies as a corpus
+                        multilingual.revise(results, routed)
+                    yield from results
                 else:
                     yield from self._check_block(block, self.context)
             return
