@@ -147,7 +147,16 @@ def test_the_default_decision_holds_on_a_realistic_crawl(
     label = np.array([r["label"] for r in rows])
     kind = np.array([r["kind"] for r in rows])
     flagged = np.array([r.is_mismatch for r in results])
-    assert flagged[label == 0].mean() <= 0.015
+    # FNC-1 holds two French bodies under English headlines, labelled genuine. Where the
+    # multilingual tier is installed they are read by it and flagged language_mismatch, as
+    # they should be: the bound is on the rows of the English path.
+    english = np.array([r.stage != "multilingual" for r in results])
+    assert flagged[(label == 0) & english].mean() <= 0.015
+    assert all(
+        "language_mismatch" in r.reasons
+        for r, e, lab in zip(results, english, label, strict=True)
+        if not e and lab == 0 and r.is_mismatch
+    )
     assert flagged[label == 1].mean() >= 0.85
     reasons: dict[str, list[set[str]]] = {}
     for result, k in zip(results, kind, strict=True):
@@ -155,7 +164,8 @@ def test_the_default_decision_holds_on_a_realistic_crawl(
     assert np.mean([bool(rs & {"index_page", "mixed_text"}) for rs in reasons["index_page"]]) > 0.9
     assert np.mean(["mixed_text" in rs for rs in reasons["mixed_body"]]) > 0.8
     assert np.mean(["truncated_text" in rs for rs in reasons["truncated_body"]]) > 0.4
-    assert all(r.stage == "model" for r in results if r.scored)
+    assert all(r.stage in ("model", "multilingual") for r in results if r.scored)
+    assert sum(r.stage == "multilingual" for r in results) <= 3  # the bodies not in English
 
 
 @needs_fnc1

@@ -410,14 +410,24 @@ class Detector:
         results: list[CheckResult] = []
         kept: dict[int, tuple[Prepared, np.ndarray, np.ndarray]] = {}
         routed: dict[int, multilingual.Kept] = {}
+        overrides: dict[int, CheckResult] = {}
         for start in range(0, len(block), self.batch_size):
             part: dict[int, tuple[Prepared, np.ndarray, np.ndarray]] = {}
             others: dict[int, multilingual.Kept] = {}
-            results.extend(self._check_batch(block[start : start + self.batch_size], part, others))
+            decided: dict[int, CheckResult] = {}
+            batch = block[start : start + self.batch_size]
+            results.extend(self._check_batch(batch, part, others, decided))
             kept.update((start + i, value) for i, value in part.items())
             routed.update((start + i, value) for i, value in others.items())
-        if routed:
-            multilingual.revise(results, routed)
+            overrides.update((start + i, value) for i, value in decided.items())
+
+        def routed_results() -> None:
+            """Put the tier's results in place, once the English path has read the block."""
+            for k, result in overrides.items():
+                results[k] = result
+            if routed:
+                multilingual.revise(results, routed)
+
         keys = sorted(kept)
         units = [kept[k][0] for k in keys]
         texts = (
@@ -428,6 +438,7 @@ class Detector:
         )
         index = CorpusIndex.of(*texts)
         if index.bodies < MIN_BODIES:
+            routed_results()
             return BlockEvidence(results, keys, units, None, None, None)
         base = np.array([results[k].features for k in keys], dtype=np.float64)
         bodies = [u.text for u in units]
@@ -443,6 +454,7 @@ class Detector:
             ]
         )
         rows = relative_to_corpus(rows, CONTEXT_DECISION_NAMES)
+        routed_results()
         if rows is None:  # too few pairs vouch for each other to read the rest against
             return BlockEvidence(results, keys, units, None, None, None)
         return BlockEvidence(results, keys, units, rows, found, cut_copies(bodies), index, texts[3])
@@ -459,6 +471,8 @@ class Detector:
         relative = evidence.rows[:, CONTEXT_DECISION_NAMES.index("relative_body_words")]
         for row, k in enumerate(evidence.keys):
             result, units = results[k], evidence.units[row]
+            if result.stage == "multilingual":
+                continue  # decided by the tier; read here only as part of the corpus
             reasons = [r for r in result.reasons if r != "low_similarity"]
             if evidence.cut[row] and "truncated_text" not in reasons:
                 reasons.append("truncated_text")
@@ -506,10 +520,13 @@ class Detector:
         batch: list[tuple[Any, Any]],
         keep: dict[int, tuple[Prepared, np.ndarray, np.ndarray]] | None = None,
         routed: dict[int, multilingual.Kept] | None = None,
+        overrides: dict[int, CheckResult] | None = None,
     ) -> list[CheckResult]:
         """Results of a batch. With ``keep`` (a context block), every pair is scored by the
         model, and each scored pair's units, headline and lead vectors are put in ``keep``
-        (those of the pairs the multilingual tier decides in ``routed``)."""
+        (those of the pairs the multilingual tier decides in ``routed``). With
+        ``overrides``, the tier's results go there and ``results`` keeps those pairs'
+        English-path results, which the corpus evidence reads."""
         results: list[CheckResult | None] = [None] * len(batch)
         prepared: dict[int, Prepared] = {}
         keys: dict[int, bytes] = {}
@@ -537,15 +554,19 @@ class Detector:
                     prepared[i] = units
             if problem is not None:
                 results[i] = CheckResult(similarity=None, reasons=(problem,))
+        routed_results: dict[int, CheckResult] = {}
         if prepared and self.route is not None:
             picked = {
                 i: u for i, u in prepared.items() if self.route == "all" or multilingual.routed(u)
             }
             if picked:
-                decided = multilingual.decide(self.multilingual_encoder, picked, routed)
-                for i, result in decided.items():
-                    results[i] = result
-                    del prepared[i]
+                routed_results = multilingual.decide(self.multilingual_encoder, picked, routed)
+                # In a corpus block the routed pairs are still read on the English path, as
+                # part of the corpus the English pairs are judged against (their results are
+                # the tier's): without them, the English pairs' decision would shift.
+                if keep is None or self.route == "all":
+                    for i in routed_results:
+                        del prepared[i]
         if prepared and self.cascade is not None and keep is None:
             for i, result in self._cheap(prepared).items():
                 results[i] = result
@@ -566,6 +587,11 @@ class Detector:
                 results[i] = self._score(units, vectors, static)
                 if keep is not None:
                     keep[i] = (units, vectors[units.headline], vectors[units.lead])
+        for i, result in routed_results.items():
+            if overrides is None:
+                results[i] = result
+            else:
+                overrides[i] = result
         limit = self.cache_size // PAIRS_PER_TEXT
         for i, key in keys.items() if limit else ():
             if len(self._pairs) >= limit:
