@@ -160,6 +160,14 @@ def test_headline_in_another_language_of_the_same_script() -> None:
     assert not is_language_mismatch("Tagesschau", german)
 
 
+def test_random_letters_are_no_language() -> None:
+    """py3langid reads random letters as "zxx" (no language), surely: that is no language
+    to route to the multilingual tier, nor to call a mismatch."""
+    text = " ".join(["abcdefg", "hijbcad", "gfedcba", "jihgfed", "bacdegf"] * 20)
+    assert identify(text) is None
+    assert not is_language_mismatch("Report on the budget and the council's vote", text)
+
+
 def test_confusable_languages_are_one_language() -> None:
     """py3langid tells Chinese from Wu poorly: a Chinese headline over a Chinese body is no
     mismatch, whichever of the two it reads."""

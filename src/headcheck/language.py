@@ -52,6 +52,8 @@ _SAME = (
     frozenset({"hr", "sr", "bs"}),
     frozenset({"id", "ms"}),
 )
+#: py3langid's labels for text in no language (codes, random letters, markup).
+NO_LANGUAGE = frozenset({"zxx", "und"})
 _ASCII_LETTERS = re.compile(r"[A-Za-z]")
 #: Letters of scripts written without spaces between words (kana, Han, Thai, Myanmar): text
 #: in them is measured in characters, not words.
@@ -87,18 +89,44 @@ def dominant_script(text: str) -> str | None:
 
 @functools.lru_cache(maxsize=1)
 def _identifier() -> Any:
-    from py3langid.langid import MODEL_FILE, LanguageIdentifier
+    """py3langid's identifier, its model read in memory. py3langid's own loader unpacks the
+    model into a temporary file (about 850 KB), a write that a run with a file-size limit or
+    a full disk would fail on before it reads a record; if the model's layout is not the one
+    read here (another py3langid version), its own loader is used."""
+    import io
+    import lzma
 
-    return LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+    import numpy as np
+    from py3langid import modelio
+    from py3langid.langid import MODEL_DIR, MODEL_FILE, LanguageIdentifier
+
+    try:
+        with lzma.open(MODEL_DIR / MODEL_FILE) as source:
+            packed = io.BytesIO(source.read())
+        with np.load(packed, allow_pickle=False) as data:
+            return LanguageIdentifier(
+                np.asarray(data["ptc"]),
+                np.asarray(data["pc"]),
+                data["classes"].tolist(),
+                modelio._to_array(data["nextmove"]),
+                data["out_feat"].tolist(),
+                norm_probs=True,
+                tk_row=modelio._to_array(data["nextmove_row"]),
+            )
+    except (AttributeError, KeyError, OSError, TypeError, ValueError):
+        return LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
 
 
 def identify(text: str) -> tuple[str, float] | None:
     """``(language, probability)`` of ``text`` (ISO 639-1 codes, as py3langid gives them),
-    or None when it holds fewer than :data:`MIN_CHARS` letters."""
+    or None when it holds fewer than :data:`MIN_CHARS` letters or is in no language
+    (:data:`NO_LANGUAGE`: random letters are not a language to route or to mismatch)."""
     text = text[:SCRIPT_CHARS]
     if len(_LETTERS.findall(text)) < MIN_CHARS:
         return None
     language, probability = _identifier().classify(text)
+    if language in NO_LANGUAGE:
+        return None
     return str(language), float(probability)
 
 
