@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import subprocess
 import sys
 import tempfile
 import time
@@ -22,8 +21,10 @@ from pathlib import Path
 from typing import Any
 
 HERE = Path(__file__).resolve().parent
-SHARED = HERE.parent.parent / "shared"
-REAL_PAGES = SHARED / "data" / "real-pages-dev" / "pairs.jsonl"
+sys.path.insert(0, str(HERE))
+
+from crawl import REAL_PAGES, score  # noqa: E402  (a sibling script, not a package)
+
 KINDS = (
     "extractor_fault",
     "random_headline",
@@ -42,16 +43,6 @@ def scan(plain: Path, out: Path, model: str) -> float:
     if code not in (0, 1):
         raise SystemExit(f"headcheck scan exited {code}")
     return time.perf_counter() - started
-
-
-def score(crawl: Path, output: Path) -> dict[str, Any]:
-    result = output.with_suffix(".score.json")
-    subprocess.run(
-        [sys.executable, str(SHARED / "bench" / "score.py"), str(crawl), str(output),
-         "--json", str(result)],
-        check=True, stdout=subprocess.DEVNULL,
-    )  # fmt: skip
-    return json.loads(result.read_text())
 
 
 def genuine_flags(rows: list[dict[str, Any]], flags: list[bool], kind: str) -> str:
