@@ -300,3 +300,30 @@ def test_multilingual_model_reads_every_pair() -> None:
     )
     assert result.stage == "multilingual"
     assert not result.is_mismatch
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_result_reports_the_languages_found(detector, lang: str) -> None:  # type: ignore[no-untyped-def]
+    """A result carries the language of its headline and body, on whichever path decided
+    it (the tier's, when installed, or the English path)."""
+    headline, story, _, _ = TEXTS[lang]
+    result = detector.check(headline, story)
+    assert (result.headline_language, result.body_language) == (lang, lang)
+    assert result.to_dict()["body_language"] == lang
+
+
+def test_result_languages_on_english_short_and_unscored_pairs(detector) -> None:  # type: ignore[no-untyped-def]
+    english = (
+        "The city council voted on Tuesday to build protected cycle lanes along the "
+        "riverside road. The project will cost 4.2 million euros and take eighteen months."
+    )
+    result = detector.check("City council approves new cycle lanes along the river", english)
+    assert (result.headline_language, result.body_language) == ("en", "en")
+    # Too short to tell: nothing is reported (nor decided) for the headline.
+    assert detector.check("Tagesschau", TEXTS["de"][1]).headline_language is None
+    # A German headline over an English story: the mismatch, and what it was read from.
+    crossed = detector.check(TEXTS["de"][0], english)
+    assert "language_mismatch" in crossed.reasons
+    assert (crossed.headline_language, crossed.body_language) == ("de", "en")
+    unscored = detector.check("", english)
+    assert (unscored.headline_language, unscored.body_language) == (None, None)

@@ -78,7 +78,7 @@ def repair_pairs(
     body_of: list[int] = []
     raw_body: list[str] = []
     for headline, body in pairs:
-        lead = prepare(headline, body).lead
+        lead = prepare(headline, body, languages=False).lead
         if lead not in leads:
             leads[lead] = len(leads)
             raw_body.append(body)
@@ -118,7 +118,7 @@ def usable_pairs(pairs: Sequence[tuple[Any, Any]]) -> int:
     for headline, body in pairs:
         if input_problem(headline, body) is not None:
             continue
-        units = prepare(headline, body)
+        units = prepare(headline, body, languages=False)
         if _has_word(units.headline) and _has_word(units.lead):
             bodies.add(units.lead)
     return len(bodies)

@@ -33,6 +33,7 @@ from headcheck.context import (
 )
 from headcheck.decision import DEFAULT_THRESHOLD, check_threshold, combine, is_mismatch
 from headcheck.features import FEATURE_NAMES, pair_features
+from headcheck.language import reported
 from headcheck.model import (
     MULTILINGUAL,
     Backend,
@@ -621,6 +622,8 @@ class Detector:
                 evidence=units[k].sentences[best[k]],
                 mismatch_probability=float(probabilities[k]),
                 stage="cheap",
+                headline_language=reported(units[k].headline_language),
+                body_language=reported(units[k].body_language),
             )
         return decided
 
@@ -668,6 +671,8 @@ class Detector:
             mismatch_probability=probability,
             features=tuple(features.tolist()),
             stage="model",
+            headline_language=reported(units.headline_language),
+            body_language=reported(units.body_language),
         )
 
     def _embed(self, texts: list[str]) -> dict[str, np.ndarray]:

@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from headcheck.language import identify
+from headcheck.language import reported
 from headcheck.result import CheckResult
 from headcheck.rules import rule_reasons
 
@@ -48,13 +48,11 @@ MARGIN = 0.05
 MIN_BODIES = 3
 #: py3langid's probability the body's language must reach for the pair to be routed here.
 ROUTE_CONFIDENCE = 0.9
-#: Characters of the lead read to tell its language.
-ROUTE_CHARS = 400
 
 
 def routed(units: Prepared) -> bool:
     """Whether a pair's body is, surely, in another language than English."""
-    found = identify(units.lead[:ROUTE_CHARS])
+    found = units.body_language
     return found is not None and found[0] != "en" and found[1] >= ROUTE_CONFIDENCE
 
 
@@ -82,6 +80,8 @@ def decide(
             reasons=tuple(reasons),
             lead_similarity=similarity,
             stage="multilingual",
+            headline_language=reported(units.headline_language),
+            body_language=reported(units.body_language),
         )
     return decided
 

@@ -66,6 +66,11 @@ class CheckResult:
     #: own (a swapped title to repair), and that pair's position among the pairs checked.
     suggestion: str | None = None
     suggestion_position: int | None = None
+    #: The language of the headline and of the body's lead, as the identifier found it
+    #: (py3langid's ISO 639-1 codes: "en", "de", "zh"...; see headcheck.language.REPORTED);
+    #: None when the text is too short to tell, in no language, unsure, or unscored.
+    headline_language: str | None = None
+    body_language: str | None = None
 
     @property
     def is_mismatch(self) -> bool:

@@ -357,7 +357,9 @@ def rule_reasons(units: Prepared) -> list[Reason]:
         reasons.append("boilerplate_title")
     if units.boilerplate_text:
         reasons.append("boilerplate_text")
-    if is_language_mismatch(units.headline, units.lead):
+    if is_language_mismatch(
+        units.headline, units.lead, found=(units.headline_language, units.body_language)
+    ):
         reasons.append("language_mismatch")
     if not units.boilerplate_text and is_teaser(units.text):
         reasons.append("truncated_text")
