@@ -22,13 +22,20 @@ scan`` of a 10-row file, model cache present) is the median of three runs.
 The inputs are distinct rows (the crawl holds each body once) and the embedding cache is the
 one a user gets: this measures the detector.
 
+``--against DIR`` adds a run (d) ``against``: the default command of another checkout of
+headcheck (``DIR/src``, e.g. ``git worktree add /tmp/before REV``) on the same file, in the
+same rounds, with this environment's packages: a change's effect on speed, measured against
+the code before it. ``--skip torch`` leaves run (c) out.
+
 Usage: python benchmarks/speed.py [--share 0.1] [--seed 1] [--repeat 2] [--json FILE]
+                                  [--against DIR] [--skip torch]
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import shutil
 import statistics
 import subprocess
@@ -88,11 +95,11 @@ class PeakMemory:
         return self.peak
 
 
-def run(command: list[str]) -> tuple[float, int, str]:
+def run(command: list[str], env: dict[str, str] | None = None) -> tuple[float, int, str]:
     """(wall seconds, peak RSS bytes, stderr) of a command; exits when it fails."""
     started = time.perf_counter()
     process = subprocess.Popen(
-        command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
+        command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=env
     )
     memory = PeakMemory(process.pid)
     _, stderr = process.communicate()
@@ -145,7 +152,13 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--repeat", type=int, default=2, help="rounds; each run keeps its best")
     parser.add_argument("--json", type=Path, default=None, help="also write the figures here")
+    parser.add_argument(
+        "--against", type=Path, default=None, help="another checkout of headcheck (run d)"
+    )
+    parser.add_argument("--skip", choices=["torch"], action="append", default=[])
     args = parser.parse_args()
+    if args.against is not None and not (args.against / "src" / "headcheck").is_dir():
+        sys.exit(f"--against {args.against}: no src/headcheck there")
     headcheck = headcheck_command()
     with tempfile.TemporaryDirectory() as folder:
         work = Path(folder)
@@ -164,14 +177,27 @@ def main() -> None:
                 "torch",
             ],
         }
+        for name in args.skip:
+            del runs[name]
+        envs: dict[str, dict[str, str]] = {}
+        if args.against is not None:
+            runs["against"] = lambda src, dst: [
+                sys.executable, "-m", "headcheck", "scan", str(src), "-o", str(dst)
+            ]  # fmt: skip
+            source = str((args.against / "src").resolve())
+            envs["against"] = {**os.environ, "PYTHONPATH": source}
+            probe = [sys.executable, "-c", "import headcheck; print(headcheck.__file__)"]
+            found = subprocess.run(probe, env=envs["against"], capture_output=True, text=True)
+            if not found.stdout.startswith(source):
+                sys.exit(f"--against: headcheck is imported from {found.stdout.strip()!r}")
         # One untimed run each first: the ONNX export and the static table are made once.
         for name, command in runs.items():
-            run(command(ten, work / f"{name}.warm.jsonl"))
+            run(command(ten, work / f"{name}.warm.jsonl"), envs.get(name))
         best: dict[str, dict[str, float]] = {}
         for _ in range(args.repeat):
             for name, command in runs.items():
-                wall, peak, _ = run(command(crawl, work / f"{name}.out.jsonl"))
-                start, _, _ = run(command(ten, work / f"{name}.ten.jsonl"))
+                wall, peak, _ = run(command(crawl, work / f"{name}.out.jsonl"), envs.get(name))
+                start, _, _ = run(command(ten, work / f"{name}.ten.jsonl"), envs.get(name))
                 entry = best.setdefault(name, {"wall": wall, "start": start, "peak": peak})
                 entry["wall"] = min(entry["wall"], wall)
                 entry["start"] = min(entry["start"], start)
@@ -206,6 +232,16 @@ def main() -> None:
               f"{steady / base_steady:>8.2f} {entry['peak'] / 2**20:>8.0f} "
               f"{shown_ff:>12} {shown_recall:>7}")  # fmt: skip
     print(f"cold start, headcheck scan of 10 rows: {cold:.2f} s (median of 3)")
+    if "against" in figures["runs"]:
+        now, before = figures["runs"]["default"], figures["runs"]["against"]
+        figures["default_vs_against"] = {
+            "ratio": round(now["rows_per_s"] / before["rows_per_s"], 3),
+            "steady_ratio": round(now["steady_rows_per_s"] / before["steady_rows_per_s"], 3),
+        }
+        print(
+            f"default / against ({args.against}): rows/s x{figures['default_vs_against']['ratio']}"
+            f", steady x{figures['default_vs_against']['steady_ratio']}"
+        )
     if args.json:
         args.json.write_text(json.dumps(figures, indent=2))
 

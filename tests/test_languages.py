@@ -327,3 +327,30 @@ def test_result_languages_on_english_short_and_unscored_pairs(detector) -> None:
     assert (crossed.headline_language, crossed.body_language) == ("de", "en")
     unscored = detector.check("", english)
     assert (unscored.headline_language, unscored.body_language) == (None, None)
+
+
+def test_language_model_is_cached_and_a_bad_cache_file_is_rebuilt(
+    tmp_path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:  # type: ignore[no-untyped-def]
+    from headcheck import language
+    from headcheck.cache import CACHE_ENV
+
+    monkeypatch.setenv(CACHE_ENV, str(tmp_path / "cache"))
+    unpacked = language._model_arrays()
+    (cached,) = (tmp_path / "cache" / "langid").glob("*.npz")
+    assert capsys.readouterr().err == ""
+    # Read back from the cache: the same arrays.
+    again = language._model_arrays()
+    assert all((again[k] == unpacked[k]).all() for k in unpacked)
+    # A cache file that does not match its digest is said and replaced.
+    cached.write_bytes(cached.read_bytes()[:-10] + b"0123456789")
+    rebuilt = language._model_arrays()
+    assert "not using the cached language model" in capsys.readouterr().err
+    assert (rebuilt["ptc"] == unpacked["ptc"]).all()
+    assert language._model_arrays()["classes"].tolist() == unpacked["classes"].tolist()
+    assert capsys.readouterr().err == ""
+    # A cache folder that cannot be written: unpacked in memory, as right.
+    blocked = tmp_path / "blocked"
+    blocked.write_text("a file where the cache folder would be")
+    monkeypatch.setenv(CACHE_ENV, str(blocked))
+    assert language._model_arrays()["classes"].tolist() == unpacked["classes"].tolist()

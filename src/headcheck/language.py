@@ -6,7 +6,8 @@ Two signals, cheapest first:
   the Unicode names; a headline in one script over a body in another is a mismatch whatever
   the languages;
 * the **language**, identified with py3langid (a naive Bayes model over byte n-grams trained
-  on 97 languages, bundled with the package): about 0.2 ms for a headline, 0.5 ms for a lead.
+  on 139 languages in py3langid 0.4, bundled with the package): about 0.2 ms for a headline,
+  0.7 ms for the 400 characters of a lead read.
 
 The identifier is sure of long texts and guesses on short ones, so it is believed only
 above :data:`MIN_CHARS` letters and a probability of :data:`CONFIDENT`. Measured on the
@@ -17,6 +18,7 @@ headlines and 2 bodies, all of them really French; at 0.5 for 22 headlines.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import re
 import unicodedata
@@ -45,12 +47,12 @@ SCRIPT_CHARS = 2_000
 #: syllable) counts twice, as it carries about what two Latin letters do (the identifier is
 #: sure of a 17-character Japanese headline, 0.999).
 MIN_CHARS = 20
-#: The identifier's probability (normalised over its 97 languages) a language must reach.
+#: The identifier's probability (normalised over its languages) a language must reach.
 CONFIDENT = 0.9
 #: Languages the identifier confuses with each other at any length: one group is one
-#: language here (Chinese and Wu; the Scandinavian languages; Serbo-Croatian; Malay).
+#: language here (Chinese, Wu and Cantonese; the Scandinavian languages; Serbo-Croatian; Malay).
 _SAME = (
-    frozenset({"zh", "wuu"}),
+    frozenset({"zh", "wuu", "yue"}),
     frozenset({"no", "nb", "nn", "da"}),
     frozenset({"hr", "sr", "bs"}),
     frozenset({"id", "ms"}),
@@ -92,32 +94,69 @@ def dominant_script(text: str) -> str | None:
 
 @functools.lru_cache(maxsize=1)
 def _identifier() -> Any:
-    """py3langid's identifier, its model read in memory. py3langid's own loader unpacks the
-    model into a temporary file (about 850 KB), a write that a run with a file-size limit or
-    a full disk would fail on before it reads a record; if the model's layout is not the one
-    read here (another py3langid version), its own loader is used."""
-    import io
-    import lzma
+    """py3langid's identifier, loaded once.
 
-    import numpy as np
-    from py3langid import modelio
-    from py3langid.langid import MODEL_DIR, MODEL_FILE, LanguageIdentifier
+    py3langid ships its model compressed (68 MB unpacked, 0.7 s to unpack here); headcheck
+    keeps the unpacked arrays in its cache folder (``langid/``, with a digest checked as they
+    are read, as for the other derived files), which reads in 0.2 s. Where that file cannot
+    be written (a read-only cache, a full disk, a file-size limit), the model is unpacked in
+    memory on each start instead: py3langid's own loader would write a temporary file, and
+    fail there before a record is read. If the model's layout is not the one read here
+    (another py3langid version), py3langid's own loader is used.
+    """
+    import io
+
+    from py3langid.langid import MODEL_FILE, LanguageIdentifier
 
     try:
-        with lzma.open(MODEL_DIR / MODEL_FILE) as source:
-            packed = io.BytesIO(source.read())
-        with np.load(packed, allow_pickle=False) as data:
-            return LanguageIdentifier(
-                np.asarray(data["ptc"]),
-                np.asarray(data["pc"]),
-                data["classes"].tolist(),
-                modelio._to_array(data["nextmove"]),
-                data["out_feat"].tolist(),
-                norm_probs=True,
-                tk_row=modelio._to_array(data["nextmove_row"]),
-            )
-    except (AttributeError, KeyError, OSError, TypeError, ValueError):
+        arrays = _model_arrays()
+        return LanguageIdentifier(
+            arrays["ptc"],
+            arrays["pc"],
+            arrays["classes"].tolist(),
+            _unsigned(arrays["nextmove"]),
+            arrays["out_feat"].tolist(),
+            norm_probs=True,
+            tk_row=_unsigned(arrays["nextmove_row"]),
+        )
+    except (AttributeError, KeyError, OSError, TypeError, ValueError, io.UnsupportedOperation):
         return LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+
+
+#: The arrays of py3langid's model that its identifier is built from.
+_MODEL_ARRAYS = ("ptc", "pc", "classes", "nextmove", "nextmove_row", "out_feat")
+
+
+def _model_arrays() -> dict[str, Any]:
+    """The arrays of py3langid's model: from the cache folder, else unpacked from the
+    package (and then written to the cache folder, where it can be)."""
+    import io
+    import lzma
+    from importlib.metadata import version
+
+    import numpy as np
+    from py3langid.langid import MODEL_DIR, MODEL_FILE
+
+    from headcheck.cache import cache_dir, read_verified, warn_rebuild, write_atomically
+
+    path = cache_dir() / "langid" / f"py3langid-{version('py3langid')}.npz"
+    data, problem = read_verified(path)
+    if data is None:
+        if problem is not None:
+            warn_rebuild(path, problem, "language model")
+        with lzma.open(MODEL_DIR / MODEL_FILE) as source:
+            data = source.read()
+        with contextlib.suppress(OSError):  # then unpacked again next time: slower, as right
+            write_atomically(path, data)
+    with np.load(io.BytesIO(data), allow_pickle=False) as unpacked:
+        return {name: np.asarray(unpacked[name]) for name in _MODEL_ARRAYS}
+
+
+def _unsigned(values: Any) -> Any:
+    """An unsigned numpy array as the stdlib array py3langid's tokenizer walks."""
+    from py3langid import modelio
+
+    return modelio._to_array(values)
 
 
 def identify(text: str) -> tuple[str, float] | None:
