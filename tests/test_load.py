@@ -25,7 +25,9 @@ def scan_in_child(source: Path, output: Path) -> dict[str, Any]:
         [sys.executable, str(RUNNER), str(source), str(output)],
         capture_output=True,
         text=True,
-        timeout=1_200,
+        # A million rows at about 1.2 ms each here (cleaning, language identification of
+        # headline and lead, rules, features, writing): about 20 minutes, with room.
+        timeout=2_700,
     )
     assert done.returncode == 0, done.stderr[-3000:]
     return json.loads(done.stdout)
