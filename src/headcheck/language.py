@@ -104,8 +104,7 @@ def _identifier() -> Any:
     fail there before a record is read. If the model's layout is not the one read here
     (another py3langid version), py3langid's own loader is used.
     """
-    import io
-
+    from py3langid import modelio
     from py3langid.langid import MODEL_FILE, LanguageIdentifier
 
     try:
@@ -114,12 +113,12 @@ def _identifier() -> Any:
             arrays["ptc"],
             arrays["pc"],
             arrays["classes"].tolist(),
-            _unsigned(arrays["nextmove"]),
+            modelio._to_array(arrays["nextmove"]),  # the stdlib array its tokenizer walks
             arrays["out_feat"].tolist(),
             norm_probs=True,
-            tk_row=_unsigned(arrays["nextmove_row"]),
+            tk_row=modelio._to_array(arrays["nextmove_row"]),
         )
-    except (AttributeError, KeyError, OSError, TypeError, ValueError, io.UnsupportedOperation):
+    except (AttributeError, KeyError, OSError, TypeError, ValueError):
         return LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
 
 
@@ -152,13 +151,6 @@ def _model_arrays() -> dict[str, Any]:
         return {name: np.asarray(unpacked[name]) for name in _MODEL_ARRAYS}
 
 
-def _unsigned(values: Any) -> Any:
-    """An unsigned numpy array as the stdlib array py3langid's tokenizer walks."""
-    from py3langid import modelio
-
-    return modelio._to_array(values)
-
-
 def identify(text: str) -> tuple[str, float] | None:
     """``(language, probability)`` of ``text`` (ISO 639-1 codes, as py3langid gives them),
     or None when it holds fewer than :data:`MIN_CHARS` letters or is in no language
@@ -175,8 +167,7 @@ def identify(text: str) -> tuple[str, float] | None:
 
 def language(text: str, *, confident: float = CONFIDENT) -> str | None:
     """The language of ``text`` when it is long enough and the identifier sure of it."""
-    found = identify(text)
-    return found[0] if found is not None and found[1] >= confident else None
+    return _sure(identify(text), confident)
 
 
 #: A language is reported in a result (``CheckResult.headline_language``, ``body_language``)
@@ -192,9 +183,14 @@ BODY_CHARS = 400
 Found = tuple[str, float] | None
 
 
+def _sure(found: Found, level: float) -> str | None:
+    """The language of an identification whose probability reaches ``level``."""
+    return found[0] if found is not None and found[1] >= level else None
+
+
 def reported(found: Found) -> str | None:
     """The language a result reports for an identification (see :data:`REPORTED`)."""
-    return found[0] if found is not None and found[1] >= REPORTED else None
+    return _sure(found, REPORTED)
 
 
 def _same_language(a: str, b: str) -> bool:
@@ -220,12 +216,8 @@ def is_language_mismatch(
         return True
     if head_script is None or head_script != body_script:
         return False
-    head_found = identify(headline) if found is None else found[0]
-    if head_found is None or head_found[1] < CONFIDENT:
+    head_language = _sure(identify(headline) if found is None else found[0], CONFIDENT)
+    if head_language is None:
         return False
-    body_found = identify(body[:BODY_CHARS]) if found is None else found[1]
-    return (
-        body_found is not None
-        and body_found[1] >= CONFIDENT
-        and not _same_language(head_found[0], body_found[0])
-    )
+    body_language = _sure(identify(body[:BODY_CHARS]) if found is None else found[1], CONFIDENT)
+    return body_language is not None and not _same_language(head_language, body_language)

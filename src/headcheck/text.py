@@ -216,13 +216,14 @@ def prepare(headline: str, body: str, *, languages: bool = True) -> Prepared:
     clean_body = strip_repeated_headline(clean_headline, normalise(body, limit=MAX_BODY_CHARS))
     split = split_boilerplate(split_sentences(clean_body, limit=SCANNED_SENTENCES))
     kept = split.article or split.removed
-    lead_text = lead(" ".join(kept))
+    text = " ".join(kept)
+    lead_text = lead(text)
     return Prepared(
         headline=clean_headline,
         lead=lead_text,
         sentences=tuple(s[:SENTENCE_CHARS] for s in kept[:MAX_SENTENCES]),
         boilerplate_text=is_boilerplate_text(split),
-        text=" ".join(kept),
+        text=text,
         sentence_count=len(kept),
         paragraphs=tuple(p for p in clean_body.split("\n") if p.strip())[:MAX_PARAGRAPHS],
         headline_language=identify(clean_headline) if languages else None,
