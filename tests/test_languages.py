@@ -9,7 +9,14 @@ from __future__ import annotations
 
 import pytest
 
-from headcheck.language import identify, is_language_mismatch, language
+from headcheck.language import (
+    SCRIPT_CHARS,
+    _identifier,
+    identify,
+    identify_many,
+    is_language_mismatch,
+    language,
+)
 from headcheck.model import MULTILINGUAL, ModelError, multilingual_available, resolve_model
 from headcheck.rules import is_boilerplate_title, lists, rule_reasons
 from headcheck.text import prepare, split_sentences
@@ -132,6 +139,35 @@ def test_genuine_story_in_each_language_passes_the_rules(lang: str) -> None:
 @pytest.mark.parametrize("lang", LANGUAGES)
 def test_language_of_each_story_is_identified(lang: str) -> None:
     assert language(TEXTS[lang][1]) == lang
+
+
+def test_identify_many_gives_what_py3langid_gives_each_text() -> None:
+    """The batch scorer finds py3langid's own language and probability for every text,
+    whether the texts are read together, one by one, or past the longest few's tails."""
+    texts = [text for entry in TEXTS.values() for text in entry if len(text) >= 30]
+    texts += [
+        "City council approves new cycle lanes along the river after a long debate",
+        "THE COUNCIL VOTED ON TUESDAY TO BUILD PROTECTED CYCLE LANES ALONG THE RIVER",
+        " ".join(texts[:6]) * 3,  # longer than the others: walked past the shared columns
+    ]
+    texts = texts * 2  # more than _Scorer.LOCKSTEP, so that the automaton is walked together
+    identifier = _identifier()
+    expected = [identifier.classify(text[:SCRIPT_CHARS]) for text in texts]
+    for found in (identify_many(texts), [identify(text) for text in texts]):
+        assert len(found) == len(texts)
+        for (language_code, probability), got in zip(expected, found, strict=True):
+            assert got is not None
+            assert got[0] == language_code
+            assert got[1] == pytest.approx(probability, abs=1e-5)
+
+
+def test_identify_many_keeps_places_of_short_texts() -> None:
+    """Texts too short to tell are None in their own places, the others identified."""
+    found = identify_many(["Tagesschau", TEXTS["de"][1], "", TEXTS["fr"][1]])
+    assert found[0] is None and found[2] is None
+    assert found[1] is not None and found[1][0] == "de"
+    assert found[3] is not None and found[3][0] == "fr"
+    assert identify_many([]) == []
 
 
 def test_list_start_must_end_at_a_word() -> None:

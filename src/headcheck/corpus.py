@@ -22,7 +22,7 @@ from headcheck.context import DEFAULT_BLOCK, NEIGHBOURS
 from headcheck.detector import Detector, _has_word, input_problem
 from headcheck.features import FEATURE_NAMES
 from headcheck.result import CheckResult
-from headcheck.text import Prepared, prepare
+from headcheck.text import Prepared, prepare, prepare_many
 
 #: Neighbours a hard re-pairing is drawn from, and the cosine above which a neighbour is
 #: taken for a copy of the same story (and skipped).
@@ -224,7 +224,7 @@ def calibrate(
         backend=detector.backend,
         context=decision if context else None,
     )
-    units = [prepare(str(pairs[i][0]), str(pairs[i][1])) for i in scored]
+    units = prepare_many([(str(pairs[i][0]), str(pairs[i][1])) for i in scored])
     sets = [([(str(pairs[i][0]), str(pairs[i][1])) for i in scored], features,
              [results[i].similarity for i in scored])]  # fmt: skip
     return replace(calibration, cascade=_fit_cascade(calibration, sets, [units], plain, tolerance))

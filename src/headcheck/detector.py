@@ -47,7 +47,7 @@ from headcheck.model import (
 from headcheck.options import Options
 from headcheck.result import CheckResult, Reason
 from headcheck.rules import rule_reasons
-from headcheck.text import Prepared, prepare
+from headcheck.text import Prepared, prepare_many
 
 #: Texts whose embeddings are kept between batches: scraped files repeat boilerplate bodies
 #: and headlines a lot. 20,000 rows of 384 floats is about 30 MB.
@@ -529,7 +529,7 @@ class Detector:
         ``overrides``, the tier's results go there and ``results`` keeps those pairs'
         English-path results, which the corpus evidence reads."""
         results: list[CheckResult | None] = [None] * len(batch)
-        prepared: dict[int, Prepared] = {}
+        todo: dict[int, tuple[str, str]] = {}
         keys: dict[int, bytes] = {}
         for i, pair in enumerate(batch):
             headline, body = pair
@@ -545,16 +545,18 @@ class Detector:
                     continue
                 keys[i] = key
             if problem is None:
-                units = prepare(headline, body)
-                # Text without a letter or digit ("&&&", "---") says nothing to compare.
-                if not _has_word(units.headline):
-                    problem = "empty_title"
-                elif not _has_word(units.lead):
-                    problem = "empty_text"
-                else:
-                    prepared[i] = units
-            if problem is not None:
+                todo[i] = (headline, body)
+            else:
                 results[i] = CheckResult(similarity=None, reasons=(problem,))
+        prepared: dict[int, Prepared] = {}
+        for i, units in zip(todo, prepare_many(list(todo.values())), strict=True):
+            # Text without a letter or digit ("&&&", "---") says nothing to compare.
+            if not _has_word(units.headline):
+                results[i] = CheckResult(similarity=None, reasons=("empty_title",))
+            elif not _has_word(units.lead):
+                results[i] = CheckResult(similarity=None, reasons=("empty_text",))
+            else:
+                prepared[i] = units
         routed_results: dict[int, CheckResult] = {}
         if prepared and self.route is not None:
             picked = {

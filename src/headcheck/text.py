@@ -9,9 +9,10 @@ from __future__ import annotations
 import html
 import re
 import unicodedata
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 
-from headcheck.language import BODY_CHARS, UNSPACED_LETTER, Found, identify
+from headcheck.language import BODY_CHARS, UNSPACED_LETTER, Found, identify_many
 from headcheck.rules import is_boilerplate_text, split_boilerplate
 
 #: Characters of the body kept for the lead, about 128 word pieces of English news. On FNC-1
@@ -210,22 +211,37 @@ def prepare(headline: str, body: str, *, languages: bool = True) -> Prepared:
     the lead and sentences, so furniture around an article does not dilute its score; a body
     that is nothing but such text is scored on it and marked ``boilerplate_text``. The
     languages of headline and lead are identified unless ``languages`` is false (cleaning
-    only: they are then None, about 1 ms a pair saved).
+    only: they are then None). :func:`prepare_many` does the same for many pairs, faster.
     """
+    return prepare_many([(headline, body)], languages=languages)[0]
+
+
+def prepare_many(pairs: Sequence[tuple[str, str]], *, languages: bool = True) -> list[Prepared]:
+    """:func:`prepare` of each pair; the languages of all headlines and leads are identified
+    together (:func:`headcheck.language.identify_many`: about a third of the cost a pair)."""
+    units = [_clean(headline, body) for headline, body in pairs]
+    if not languages:
+        return units
+    found = identify_many([text for u in units for text in (u.headline, u.lead[:BODY_CHARS])])
+    return [
+        replace(u, headline_language=found[2 * k], body_language=found[2 * k + 1])
+        for k, u in enumerate(units)
+    ]
+
+
+def _clean(headline: str, body: str) -> Prepared:
+    """A pair's units, its languages not yet identified."""
     clean_headline = normalise(headline, limit=2_000).replace("\n", " ")
     clean_body = strip_repeated_headline(clean_headline, normalise(body, limit=MAX_BODY_CHARS))
     split = split_boilerplate(split_sentences(clean_body, limit=SCANNED_SENTENCES))
     kept = split.article or split.removed
     text = " ".join(kept)
-    lead_text = lead(text)
     return Prepared(
         headline=clean_headline,
-        lead=lead_text,
+        lead=lead(text),
         sentences=tuple(s[:SENTENCE_CHARS] for s in kept[:MAX_SENTENCES]),
         boilerplate_text=is_boilerplate_text(split),
         text=text,
         sentence_count=len(kept),
         paragraphs=tuple(p for p in clean_body.split("\n") if p.strip())[:MAX_PARAGRAPHS],
-        headline_language=identify(clean_headline) if languages else None,
-        body_language=identify(lead_text[:BODY_CHARS]) if languages else None,
     )
