@@ -25,10 +25,13 @@ one a user gets: this measures the detector.
 ``--against DIR`` adds a run (d) ``against``: the default command of another checkout of
 headcheck (``DIR/src``, e.g. ``git worktree add /tmp/before REV``) on the same file, in the
 same rounds, with this environment's packages: a change's effect on speed, measured against
-the code before it. ``--skip torch`` leaves run (c) out.
+the code before it. Each round's ratio of the two is printed too, in wall time and in CPU
+time (user and system seconds of the run and its workers, which the machine's other load
+moves less); their spread is the noise. ``--skip torch`` and ``--skip plain`` leave runs (c)
+and (a) out (without (a), no "x plain" ratio).
 
 Usage: python benchmarks/speed.py [--share 0.1] [--seed 1] [--repeat 2] [--json FILE]
-                                  [--against DIR] [--skip torch]
+                                  [--against DIR] [--skip torch] [--skip plain]
 """
 
 from __future__ import annotations
@@ -36,6 +39,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -95,8 +99,11 @@ class PeakMemory:
         return self.peak
 
 
-def run(command: list[str], env: dict[str, str] | None = None) -> tuple[float, int, str]:
-    """(wall seconds, peak RSS bytes, stderr) of a command; exits when it fails."""
+def run(command: list[str], env: dict[str, str] | None = None) -> tuple[float, int, str, float]:
+    """(wall seconds, peak RSS bytes, stderr, CPU seconds) of a command; exits when it
+    fails. The CPU seconds are user and system time of the command and every process it
+    waited for (its workers): less moved than the wall time by what else the machine runs."""
+    used = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     process = subprocess.Popen(
         command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=env
@@ -105,9 +112,11 @@ def run(command: list[str], env: dict[str, str] | None = None) -> tuple[float, i
     _, stderr = process.communicate()
     wall = time.perf_counter() - started
     peak = memory.stop()
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - used.ru_utime) + (after.ru_stime - used.ru_stime)
     if process.returncode != 0:
         sys.exit(f"{' '.join(command)} failed ({process.returncode}):\n{stderr}")
-    return wall, peak, stderr
+    return wall, peak, stderr, cpu
 
 
 def plain(source: str, destination: str) -> None:
@@ -155,7 +164,7 @@ def main() -> None:
     parser.add_argument(
         "--against", type=Path, default=None, help="another checkout of headcheck (run d)"
     )
-    parser.add_argument("--skip", choices=["torch"], action="append", default=[])
+    parser.add_argument("--skip", choices=["torch", "plain"], action="append", default=[])
     args = parser.parse_args()
     if args.against is not None and not (args.against / "src" / "headcheck").is_dir():
         sys.exit(f"--against {args.against}: no src/headcheck there")
@@ -194,43 +203,53 @@ def main() -> None:
         for name, command in runs.items():
             run(command(ten, work / f"{name}.warm.jsonl"), envs.get(name))
         best: dict[str, dict[str, float]] = {}
+        rounds: list[dict[str, tuple[float, float]]] = []  # name: (wall, CPU seconds)
         for _ in range(args.repeat):
+            rounds.append({})
             for name, command in runs.items():
-                wall, peak, _ = run(command(crawl, work / f"{name}.out.jsonl"), envs.get(name))
-                start, _, _ = run(command(ten, work / f"{name}.ten.jsonl"), envs.get(name))
-                entry = best.setdefault(name, {"wall": wall, "start": start, "peak": peak})
+                wall, peak, _, cpu = run(command(crawl, work / f"{name}.out.jsonl"), envs.get(name))
+                start, _, _, _ = run(command(ten, work / f"{name}.ten.jsonl"), envs.get(name))
+                rounds[-1][name] = (wall, cpu)
+                entry = best.setdefault(
+                    name, {"wall": wall, "start": start, "peak": peak, "cpu": cpu}
+                )
                 entry["wall"] = min(entry["wall"], wall)
                 entry["start"] = min(entry["start"], start)
                 entry["peak"] = max(entry["peak"], peak)
+                entry["cpu"] = min(entry["cpu"], cpu)
         quality = {
             name: score(labelled, work / f"{name}.out.jsonl") for name in runs if name != "plain"
         }
         cold_command = runs["default"](ten, work / "cold.jsonl")
         cold = statistics.median(run(cold_command)[0] for _ in range(3))
-    base = best["plain"]
+    base = best.get("plain")
     figures: dict[str, Any] = {"rows": rows, "share": args.share, "seed": args.seed,
                                "cold_start_s": round(cold, 2), "runs": {}}  # fmt: skip
     print(f"crawl: {rows} rows of FNC-1 train, {args.share:.0%} faults, seed {args.seed}")
     print(f"{'run':<8} {'rows/s':>8} {'x plain':>8} {'steady/s':>9} {'x plain':>8} "
-          f"{'peak MB':>8} {'false flags':>12} {'recall':>7}")  # fmt: skip
+          f"{'peak MB':>8} {'CPU ms/row':>10} {'false flags':>12} {'recall':>7}")  # fmt: skip
     for name, entry in best.items():
         rate = rows / entry["wall"]
         steady = rows / max(1e-9, entry["wall"] - entry["start"])
-        base_rate = rows / base["wall"]
-        base_steady = rows / max(1e-9, base["wall"] - base["start"])
+        ratio = steady_ratio = None
+        if base is not None:
+            ratio = rate / (rows / base["wall"])
+            steady_ratio = steady / (rows / max(1e-9, base["wall"] - base["start"]))
         found = quality.get(name, {})
         ff, rec = found.get("false_flags"), found.get("recall")
         figures["runs"][name] = {
-            "rows_per_s": round(rate, 1), "ratio": round(rate / base_rate, 2),
+            "rows_per_s": round(rate, 1), "ratio": ratio and round(ratio, 2),
             "steady_rows_per_s": round(steady, 1),
-            "steady_ratio": round(steady / base_steady, 2),
-            "peak_mb": round(entry["peak"] / 2**20), "score": found,
+            "steady_ratio": steady_ratio and round(steady_ratio, 2),
+            "peak_mb": round(entry["peak"] / 2**20), "cpu_ms_per_row": round(
+                entry["cpu"] / rows * 1e3, 2), "score": found,
         }  # fmt: skip
         shown_ff = "" if ff is None else f"{ff:.2%}"
         shown_recall = "" if rec is None else f"{rec:.3f}"
-        print(f"{name:<8} {rate:>8.1f} {rate / base_rate:>8.2f} {steady:>9.1f} "
-              f"{steady / base_steady:>8.2f} {entry['peak'] / 2**20:>8.0f} "
-              f"{shown_ff:>12} {shown_recall:>7}")  # fmt: skip
+        shown = ["-" if r is None else f"{r:.2f}" for r in (ratio, steady_ratio)]
+        print(f"{name:<8} {rate:>8.1f} {shown[0]:>8} {steady:>9.1f} "
+              f"{shown[1]:>8} {entry['peak'] / 2**20:>8.0f} "
+              f"{entry['cpu'] / rows * 1e3:>10.2f} {shown_ff:>12} {shown_recall:>7}")  # fmt: skip
     print(f"cold start, headcheck scan of 10 rows: {cold:.2f} s (median of 3)")
     if "against" in figures["runs"]:
         now, before = figures["runs"]["default"], figures["runs"]["against"]
@@ -242,8 +261,20 @@ def main() -> None:
             f"default / against ({args.against}): rows/s x{figures['default_vs_against']['ratio']}"
             f", steady x{figures['default_vs_against']['steady_ratio']}"
         )
+        # Each round's own ratio: the two ran back to back, so the machine's load moved
+        # them alike; the spread of these ratios is the noise a difference must exceed.
+        walls = [r["against"][0] / r["default"][0] for r in rounds]
+        cpus = [r["against"][1] / r["default"][1] for r in rounds]
+        figures["default_vs_against"]["rounds_wall"] = [round(x, 3) for x in walls]
+        figures["default_vs_against"]["rounds_cpu"] = [round(x, 3) for x in cpus]
+        print(f"per round, default's speed / against's: wall {_spread(walls)}; CPU {_spread(cpus)}")
     if args.json:
         args.json.write_text(json.dumps(figures, indent=2))
+
+
+def _spread(ratios: list[float]) -> str:
+    shown = " ".join(f"{x:.3f}" for x in ratios)
+    return f"median {statistics.median(ratios):.3f} ({shown})"
 
 
 if __name__ == "__main__":

@@ -161,6 +161,24 @@ def test_identify_many_gives_what_py3langid_gives_each_text() -> None:
             assert got[1] == pytest.approx(probability, abs=1e-5)
 
 
+def test_without_the_batch_scorer_py3langid_scores_each_text(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A model laid out otherwise (another py3langid) is refused by the batch scorer, and
+    py3langid's own identifier then scores each text, with the same results."""
+    from headcheck import language
+
+    arrays = dict(language._model_arrays())
+    with pytest.raises(ValueError, match="not laid out"):
+        language._Scorer({**arrays, "nextmove": arrays["nextmove"][:1_000]})
+    texts = [TEXTS[lang][1] for lang in LANGUAGES] * 4
+    batch = identify_many(texts)
+    monkeypatch.setattr(language, "_scorer", lambda: None)
+    alone = identify_many(texts)
+    assert [f and f[0] for f in alone] == [f and f[0] for f in batch] == LANGUAGES * 4
+    assert [f and f[1] for f in alone] == pytest.approx([f and f[1] for f in batch], abs=1e-5)
+
+
 def test_identify_many_keeps_places_of_short_texts() -> None:
     """Texts too short to tell are None in their own places, the others identified."""
     found = identify_many(["Tagesschau", TEXTS["de"][1], "", TEXTS["fr"][1]])

@@ -98,32 +98,12 @@ def dominant_script(text: str) -> str | None:
 
 @functools.lru_cache(maxsize=1)
 def _identifier() -> Any:
-    """py3langid's identifier, loaded once.
-
-    py3langid ships its model compressed (68 MB unpacked, 0.7 s to unpack here); headcheck
-    keeps the unpacked arrays in its cache folder (``langid/``, with a digest checked as they
-    are read, as for the other derived files), which reads in 0.2 s. Where that file cannot
-    be written (a read-only cache, a full disk, a file-size limit), the model is unpacked in
-    memory on each start instead: py3langid's own loader would write a temporary file, and
-    fail there before a record is read. If the model's layout is not the one read here
-    (another py3langid version), py3langid's own loader is used.
-    """
-    from py3langid import modelio
+    """py3langid's own identifier, from its own loader: used where its model is not laid out
+    as :class:`_Scorer` reads it (another py3langid version), and by the tests that hold the
+    scorer to it."""
     from py3langid.langid import MODEL_FILE, LanguageIdentifier
 
-    try:
-        arrays = _model_arrays()
-        return LanguageIdentifier(
-            arrays["ptc"],
-            arrays["pc"],
-            arrays["classes"].tolist(),
-            modelio._to_array(arrays["nextmove"]),  # the stdlib array its tokenizer walks
-            arrays["out_feat"].tolist(),
-            norm_probs=True,
-            tk_row=modelio._to_array(arrays["nextmove_row"]),
-        )
-    except (AttributeError, KeyError, OSError, TypeError, ValueError):
-        return LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+    return LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
 
 
 #: The arrays of py3langid's model that its identifier is built from.
@@ -132,7 +112,15 @@ _MODEL_ARRAYS = ("ptc", "pc", "classes", "nextmove", "nextmove_row", "out_feat")
 
 def _model_arrays() -> dict[str, Any]:
     """The arrays of py3langid's model: from the cache folder, else unpacked from the
-    package (and then written to the cache folder, where it can be)."""
+    package (and then written to the cache folder, where it can be).
+
+    py3langid ships its model compressed (68 MB unpacked, 0.7 s to unpack here); headcheck
+    keeps the unpacked arrays in its cache folder (``langid/``, with a digest checked as they
+    are read, as for the other derived files), which reads in 0.2 s. Where that file cannot
+    be written (a read-only cache, a full disk, a file-size limit), the model is unpacked in
+    memory on each start instead (py3langid's own loader would write a temporary file, and
+    fail there before a record is read).
+    """
     import io
     import lzma
     from importlib.metadata import version
@@ -212,27 +200,40 @@ class _Scorer:
     #: Texts walked together at most: bounds the states kept (texts x longest text).
     CHUNK = 512
 
-    def __init__(self, identifier: Any) -> None:
+    def __init__(self, arrays: dict[str, Any]) -> None:
         import numpy as np
 
-        self.encode = identifier._encode  # py3langid's case folding, NFC and UTF-8
-        self.next_state = np.frombuffer(
-            identifier.tk_nextmove, dtype=np.dtype(identifier.tk_nextmove.typecode)
-        )
-        self.row_base = np.asarray(identifier._rowbase, dtype=np.int64)
-        self.feature = np.asarray(identifier.tk_output, dtype=np.int64)
-        self.ptc = np.asarray(identifier.nb_ptc)
-        self.pc = np.asarray(identifier.nb_pc, dtype=np.float32)
-        self.classes = list(identifier.nb_classes)
-        self.aliases = list(identifier._alias_pairs)
-        self.base_list = list(identifier._rowbase)  # for the walk one text at a time
-        self.next_list = identifier.tk_nextmove
-        self.feature_list = list(identifier.tk_output)
-        if self.next_state.size != len(identifier.tk_nextmove) or self.ptc.shape != (
-            int(self.feature.max()) + 1,
-            len(self.classes),
+        self.next_state = np.asarray(arrays["nextmove"])
+        self.row_base = np.asarray(arrays["nextmove_row"], dtype=np.int64) << 8
+        self.feature = np.asarray(arrays["out_feat"], dtype=np.int64)
+        self.ptc = np.asarray(arrays["ptc"])
+        self.pc = np.asarray(arrays["pc"], dtype=np.float32)
+        self.classes = [str(label) for label in arrays["classes"].tolist()]
+        first: dict[str, int] = {}
+        self.aliases = [  # (first column, duplicate column) of a label that appears twice
+            (first[label], k)
+            for k, label in enumerate(self.classes)
+            if first.setdefault(label, k) != k
+        ]
+        # For the walk one text at a time: Python lists and a memoryview index fastest.
+        self.base_list = self.row_base.tolist()
+        self.feature_list = self.feature.tolist()
+        self.next_list = memoryview(self.next_state)
+        if (
+            self.next_state.ndim != 1
+            or int(self.row_base.max()) + 256 > self.next_state.size
+            or int(self.next_state.max()) >= self.feature.size
+            or self.ptc.shape != (int(self.feature.max()) + 1, len(self.classes))
         ):
             raise ValueError("py3langid's model is not laid out as headcheck reads it")
+
+    @staticmethod
+    def encode(text: str) -> bytes:
+        """A text as the model reads it: in small letters when it is all capitals, composed
+        (NFC), as UTF-8 (lone surrogates kept, as py3langid keeps them)."""
+        if text.isupper():
+            text = text.lower()
+        return unicodedata.normalize("NFC", text).encode("utf-8", "surrogatepass")
 
     def classify(self, texts: list[str]) -> list[tuple[str, float]]:
         import numpy as np
@@ -312,8 +313,8 @@ def _scorer() -> _Scorer | None:
     """The batch scorer over py3langid's model; None when the model is not laid out as
     :class:`_Scorer` reads it (another py3langid version): py3langid then scores each text."""
     try:
-        return _Scorer(_identifier())
-    except (AttributeError, TypeError, ValueError):
+        return _Scorer(_model_arrays())
+    except (KeyError, OSError, TypeError, ValueError):
         return None
 
 

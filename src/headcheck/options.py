@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import math
 import os
-from dataclasses import asdict, dataclass, fields, replace
+from dataclasses import dataclass, fields, replace
 from typing import TYPE_CHECKING, Any
 
 from headcheck.errors import ConfigurationError
@@ -220,12 +220,9 @@ class Options:
 
     def to_dict(self) -> dict[str, Any]:
         """The options as plain values (a calibration object as its JSON's digest)."""
-        values = asdict(self)
+        values = {f.name: getattr(self, f.name) for f in fields(self)}
         if self.calibration is not None and not isinstance(self.calibration, str):
-            import hashlib
-
-            digest = hashlib.sha256(self.calibration.to_json().encode()).hexdigest()
-            values["calibration"] = f"sha256:{digest}"
+            values["calibration"] = f"sha256:{self.calibration.digest()}"
         return values
 
 

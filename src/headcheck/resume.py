@@ -13,7 +13,6 @@ output is the same.
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import json
 import os
 from dataclasses import asdict, dataclass, field
@@ -58,9 +57,7 @@ def detector_fingerprint(detector: Any) -> dict[str, Any]:
         # Whether pairs are read as a corpus, and how they are scored, change the verdicts.
         "context": getattr(detector, "context", None) is not None,
         "scoring": getattr(detector, "scoring", None),
-        "calibration": None
-        if calibration is None
-        else hashlib.sha256(calibration.to_json().encode()).hexdigest(),
+        "calibration": None if calibration is None else calibration.digest(),
     }
 
 
