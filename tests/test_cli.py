@@ -115,6 +115,18 @@ def test_summary_line_counts_reasons(tmp_path: Path, capsys: pytest.CaptureFixtu
     assert "articles/s" in err
 
 
+def test_summary_says_how_many_rows_were_read_without_a_corpus(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A file too small to be a corpus is decided row by row, and the summary says so;
+    with --no-context, which asks for that, it does not."""
+    source = write_jsonl(tmp_path / "in.jsonl", ROWS)
+    main(["scan", str(source), "-o", str(tmp_path / "out.jsonl")])
+    assert ", 3 read without a corpus (under 100 bodies)," in capsys.readouterr().err
+    main(["scan", str(source), "-o", str(tmp_path / "out.jsonl"), "--no-context"])
+    assert "without a corpus" not in capsys.readouterr().err
+
+
 def test_only_flagged_writes_flagged_rows(tmp_path: Path) -> None:
     """--only-flagged keeps the flagged rows, in order."""
     source = write_jsonl(tmp_path / "in.jsonl", ROWS)

@@ -136,7 +136,8 @@ def _fnc1_sample(bodies: int) -> tuple[list[tuple[str, str]], list[tuple[str, st
 def test_a_block_decides_with_the_corpus_and_a_small_one_without(detector: Detector) -> None:
     """A hand-made context decision that flags a headline fitting its other body better
     flags re-paired headlines when their own pairs are in the block; a block of fewer than
-    MIN_BODIES bodies keeps the corpus-free decision (here: never flag)."""
+    MIN_BODIES bodies keeps the corpus-free decision (here: never flag). ``stage`` says
+    which decided."""
     genuine, wrong = _fnc1_sample(MIN_BODIES + 20)
     # A mismatch where the headline fits another body it sits on better (headline_repeat < 0).
     context = ContextDecision(CONTEXT_DECISION_NAMES, stump(REPEAT, -0.05), 0.5, 0.5)
@@ -153,13 +154,18 @@ def test_a_block_decides_with_the_corpus_and_a_small_one_without(detector: Detec
         np.mean(flagged[: len(genuine)]),
     )
     assert flagged_wrong > 0.9 and flagged_genuine < 0.1
+    assert {r.stage for r in results if r.scored} <= {"corpus", "multilingual"}
+    assert sum(r.stage == "corpus" for r in results) >= len(pairs) - 4
     small = list(calibrated.check_many(wrong[:20]))
     assert not any("low_similarity" in r.reasons for r in small)
+    assert {r.stage for r in small if r.scored} <= {"model", "multilingual"}
     alone = Detector(
         encoder=detector.encoder, calibration=replace(never, context=context), context=False
     )
     assert alone.context is None and alone.chunk_size == alone.batch_size
-    assert not any("low_similarity" in r.reasons for r in alone.check_many(pairs))
+    alone_results = list(alone.check_many(pairs))
+    assert not any("low_similarity" in r.reasons for r in alone_results)
+    assert "corpus" not in {r.stage for r in alone_results}
 
 
 @pytest.mark.skipif(not FNC1.is_dir(), reason=f"FNC-1 data not found at {FNC1}")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -68,6 +69,49 @@ def test_spark_result_equals_local_result_row_for_row(
     assert any(not row["is_headline_mismatch"] for row in scored)
     with capsys.disabled():
         print(f"\n[spark] {len(scored)} rows scored on local[2] in {seconds:.1f} s")
+
+
+def test_a_partition_is_read_as_scan_reads_a_file(
+    spark: SparkSession, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """20,100 rows in one partition, handed over in Arrow batches of 16, get row for row the
+    verdicts `headcheck scan` writes for the same rows: a block of 20,000 read as one corpus,
+    then a block of 100. The rows are 2,010 distinct made-up articles (every seventh under
+    another one's title), each ten times, so that the model embeds 4,020 texts and the rest
+    comes from its cache: this is about the blocks, not the model."""
+    from synthetic import articles, write_jsonl
+
+    base = list(articles(2_010))
+    rows = [{**base[i % len(base)], "id": i} for i in range(20_100)]
+    source = write_jsonl(tmp_path / "rows.jsonl", iter(rows))
+    scanned = tmp_path / "scanned.jsonl"
+    done = subprocess.run(
+        [sys.executable, "-m", "headcheck", "scan", str(source), "-o", str(scanned), "-q"],
+        capture_output=True,
+        text=True,
+        timeout=1_800,
+    )
+    assert done.returncode in (0, 1), done.stderr[-3000:]
+    local = [json.loads(line) for line in scanned.read_text(encoding="utf-8").splitlines()]
+    frame = spark.createDataFrame(
+        [(r["id"], r["title"], r["text"]) for r in rows], "id long, title string, text string"
+    ).coalesce(1)
+    assert frame.rdd.getNumPartitions() == 1
+    started = time.perf_counter()
+    scored = add_headcheck_columns(frame).orderBy("id").collect()
+    seconds = time.perf_counter() - started
+    assert len(scored) == len(local) == len(rows)
+    for row, expected in zip(scored, local, strict=True):
+        assert row["id"] == expected["id"]
+        for name in RESULT_FIELDS:
+            if isinstance(expected[name], float):
+                assert row[name] == pytest.approx(expected[name], abs=1e-4), (row["id"], name)
+            else:
+                assert row[name] == expected[name], (row["id"], name)
+    flagged = sum(row["is_headline_mismatch"] for row in scored)
+    assert 0 < flagged < len(scored) // 2
+    with capsys.disabled():
+        print(f"\n[spark] {len(scored)} rows, one partition: {seconds:.1f} s, {flagged} flagged")
 
 
 def test_missing_column_is_named(spark: SparkSession) -> None:

@@ -494,7 +494,9 @@ class Detector:
                     structure = "low_similarity"
             if structure is not None and structure not in reasons:
                 reasons.append(structure)
-            results[k] = replace(result, reasons=tuple(reasons), mismatch_probability=probability)
+            results[k] = replace(
+                result, reasons=tuple(reasons), mismatch_probability=probability, stage="corpus"
+            )
             if structure == "low_similarity" or "boilerplate_title" in reasons:
                 results[k] = self._suggest(results[k], evidence, row)
         return results

@@ -29,7 +29,7 @@ Reason = Literal[
 REASONS: tuple[str, ...] = get_args(Reason)
 #: Reason written on the error row of a record that could not be read (--on-error skip).
 UNREADABLE: Reason = "unreadable_record"
-Stage = Literal["model", "cheap", "multilingual"]
+Stage = Literal["corpus", "model", "cheap", "multilingual"]
 #: Reasons given to a record that could not be scored at all.
 UNSCORED_REASONS = frozenset(
     {"missing_title", "missing_text", "empty_title", "empty_text", "not_text", UNREADABLE}
@@ -57,9 +57,11 @@ class CheckResult:
     mismatch_probability: float | None = None
     #: The pair's features (see headcheck.features.FEATURE_NAMES), when it was scored.
     features: tuple[float, ...] | None = None
-    #: Which stage decided: "model" (the transformer), "cheap" (the cascade's first stage,
-    #: whose similarity and probability are then its estimates of the model's) or
-    #: "multilingual" (a body in another language than English, read by the multilingual
+    #: Which stage decided: "corpus" (the transformer's cosines with the evidence of the
+    #: other pairs read with it: the context decision), "model" (the transformer's cosines
+    #: alone: no context decision, or too few bodies to be a corpus), "cheap" (the cascade's
+    #: first stage, whose similarity and probability are then its estimates of the model's)
+    #: or "multilingual" (a body in another language than English, read by the multilingual
     #: tier: see headcheck.multilingual); None unscored.
     stage: Stage | None = None
     #: Read as a corpus: the headline of another pair that fits this body far better than its

@@ -90,13 +90,19 @@ class ScanStats:
     seconds: float = 0.0
     #: Records the cascade's cheap stage decided without the transformer.
     cheap: int = 0
+    #: Records a context decision had to decide on their own: read in a block of too few
+    #: bodies to be a corpus (a file of under 100 articles, or a last block that small).
+    alone: int = 0
     #: Rows taken over from a killed run's partial output (``scan --resume``).
     resumed: int = 0
 
-    def add(self, reasons: tuple[str, ...], *, scored: bool, cheap: bool = False) -> None:
+    def add(
+        self, reasons: tuple[str, ...], *, scored: bool, cheap: bool = False, alone: bool = False
+    ) -> None:
         self.checked += 1
         self.skipped += not scored
         self.cheap += cheap
+        self.alone += alone
         if reasons:
             self.flagged += 1
             self.reasons.update(reasons)
@@ -117,6 +123,7 @@ class ScanStats:
             + (f" [{reasons}]" if reasons else "")
             + f", skipped {self.skipped}"
             + (f", {self.cheap / self.checked:.0%} by the cheap stage" if self.cheap else "")
+            + (f", {self.alone} read without a corpus (under 100 bodies)" if self.alone else "")
             + f", {self.per_second:.1f} articles/s in {self.seconds:.1f} s"
         )
 
@@ -151,6 +158,8 @@ def scan_rows(
                 if row.record is not None
             ]
 
+    # A context decision reads rows as a corpus: those it decides alone are counted.
+    corpus_wanted = getattr(detector, "context", None) is not None
     workers = options.workers
     if workers > 1:
         # Workers pay off only past one chunk (each chunk is checked whole by one of them,
@@ -197,7 +206,12 @@ def scan_rows(
                     result = next(results)
                     fields = result_fields(result)
                     record = row.record
-                    stats.add(result.reasons, scored=result.scored, cheap=result.stage == "cheap")
+                    stats.add(
+                        result.reasons,
+                        scored=result.scored,
+                        cheap=result.stage == "cheap",
+                        alone=corpus_wanted and result.stage == "model",
+                    )
                 stats.seconds = earlier + time.perf_counter() - started
                 if options.only_flagged and not fields[MISMATCH_FIELD]:
                     continue
@@ -269,6 +283,7 @@ def scan_file(
             reasons=Counter(counts["reasons"]),
             seconds=counts["seconds"],
             cheap=counts.get("cheap", 0),
+            alone=counts.get("alone", 0),
             resumed=point.rows,
         )
         rows = islice(rows, point.rows, None)
@@ -298,6 +313,7 @@ def scan_file(
             "reasons": dict(stats.reasons),
             "seconds": stats.seconds,
             "cheap": stats.cheap,
+            "alone": stats.alone,
         }
         fields = getattr(writer, "fields", None)
         checkpoints.save(

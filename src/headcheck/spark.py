@@ -8,6 +8,7 @@ default). headcheck and its model package must be installed on the executors.
 from __future__ import annotations
 
 import json
+from collections import deque
 from collections.abc import Iterator
 from typing import Any
 
@@ -43,12 +44,34 @@ def _detector(options: str) -> Any:
 
 def _score_batches(options: str) -> Any:
     def score(batches: Iterator[tuple[pd.Series, pd.Series]]) -> Iterator[pd.DataFrame]:
+        """The partition's rows, across the Arrow batches Spark hands over, go through one
+        ``check_many`` as a file's rows go through ``scan``: read in blocks of the context
+        decision's 20,000 rows, each block one corpus (a block of under 100 rows is decided
+        pair by pair, and its results say ``stage="model"``). Results leave in frames the
+        size of the batches that came in, as soon as their block is decided."""
         detector = _detector(options)
-        for titles, texts in batches:
-            rows = [result_fields(r) for r in detector.check_many(zip(titles, texts, strict=True))]
-            yield pd.DataFrame({name: [row[name] for row in rows] for name in RESULT_FIELDS})
+        sizes: deque[int] = deque()
+
+        def pairs() -> Iterator[tuple[Any, Any]]:
+            for titles, texts in batches:
+                sizes.append(len(titles))
+                yield from zip(titles, texts, strict=True)
+
+        ready: list[dict[str, Any]] = []
+        for result in detector.check_many(pairs()):
+            ready.append(result_fields(result))
+            while sizes and len(ready) >= sizes[0]:
+                size = sizes.popleft()
+                yield _frame(ready[:size])
+                del ready[:size]
+        while sizes:  # empty batches, after the last row
+            yield _frame(ready[: sizes.popleft()])
 
     return F.pandas_udf(score, RESULT_SCHEMA)  # type: ignore[call-overload]
+
+
+def _frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
+    return pd.DataFrame({name: [row[name] for row in rows] for name in RESULT_FIELDS})
 
 
 def add_headcheck_columns(
@@ -62,9 +85,12 @@ def add_headcheck_columns(
     The options are headcheck's (:class:`~headcheck.options.Options`), as keywords or
     ``options=``; ``title_field`` and ``text_field`` name the columns. ``model`` and
     ``calibration`` (a file from ``headcheck calibrate``) must be paths that exist on every
-    executor; ``model=None`` is the packaged model. Each batch Spark hands the UDF (up to
-    ``spark.sql.execution.arrow.maxRecordsPerBatch`` rows, 10,000 by default) is read as one
-    corpus when ``context`` is on.
+    executor; ``model=None`` is the packaged model. Each partition is read as ``scan`` reads
+    a file: its rows in blocks of 20,000, each block one corpus when ``context`` is on, so a
+    partition of up to 20,000 rows gets the verdicts ``headcheck scan`` gives the same rows.
+    A partition (or its last block) of under 100 rows is too small to be a corpus: its rows
+    are decided pair by pair. Repartition a large DataFrame into partitions of a few
+    thousand rows or more, and keep related articles together if the order matters.
     """
     settings = Options.build("add_headcheck_columns", options, **given)
     if settings.calibration is not None and not isinstance(settings.calibration, str):
