@@ -8,6 +8,7 @@ import shutil
 import subprocess
 import sys
 import time
+from itertools import pairwise
 from pathlib import Path
 
 import pytest
@@ -112,6 +113,33 @@ def test_a_partition_is_read_as_scan_reads_a_file(
     assert 0 < flagged < len(scored) // 2
     with capsys.disabled():
         print(f"\n[spark] {len(scored)} rows, one partition: {seconds:.1f} s, {flagged} flagged")
+
+
+def test_a_partition_returns_a_frame_per_batch_and_warns_when_read_without_a_corpus(
+    detector: Detector, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The UDF's body gives one frame per batch, of that batch's size (empty batches
+    included), in order; a partition too small to be a corpus is decided row by row and a
+    warning says so."""
+    import pandas as pd
+
+    from headcheck.spark import score_partition
+
+    rows = [json.loads(line) for line in EXAMPLES.read_text(encoding="utf-8").splitlines()]
+    titles = pd.Series([r["title"] for r in rows])
+    texts = pd.Series([r["text"] for r in rows])
+    cuts = [0, 5, 5, 30, len(rows)]  # batches of 5, 0, 25 and 9 rows
+    batches = [(titles[a:b], texts[a:b]) for a, b in pairwise(cuts)]
+    with caplog.at_level("WARNING", logger="headcheck.spark"):
+        frames = list(score_partition(detector, iter(batches)))
+    assert [len(f) for f in frames] == [5, 0, 25, 9]
+    joined = pd.concat(frames, ignore_index=True)
+    local = [result_fields(r) for r in detector.check_many(zip(titles, texts, strict=True))]
+    assert joined["is_headline_mismatch"].tolist() == [r["is_headline_mismatch"] for r in local]
+    assert joined["headline_mismatch_reason"].fillna("").tolist() == [
+        r["headline_mismatch_reason"] or "" for r in local
+    ]
+    assert "rows of a partition were read without a corpus" in caplog.text
 
 
 def test_missing_column_is_named(spark: SparkSession) -> None:

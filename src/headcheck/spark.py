@@ -8,6 +8,7 @@ default). headcheck and its model package must be installed on the executors.
 from __future__ import annotations
 
 import json
+import logging
 from collections import deque
 from collections.abc import Iterator
 from typing import Any
@@ -24,6 +25,7 @@ from headcheck.errors import ConfigurationError
 from headcheck.options import Options
 from headcheck.result import RESULT_FIELDS, RESULT_TYPES, result_fields
 
+_LOG = logging.getLogger(__name__)
 #: Detectors loaded in this process, by their options: one per executor Python worker.
 _DETECTORS: dict[str, Any] = {}
 
@@ -44,30 +46,50 @@ def _detector(options: str) -> Any:
 
 def _score_batches(options: str) -> Any:
     def score(batches: Iterator[tuple[pd.Series, pd.Series]]) -> Iterator[pd.DataFrame]:
-        """The partition's rows, across the Arrow batches Spark hands over, go through one
-        ``check_many`` as a file's rows go through ``scan``: read in blocks of the context
-        decision's 20,000 rows, each block one corpus (a block of under 100 rows is decided
-        pair by pair, and its results say ``stage="model"``). Results leave in frames the
-        size of the batches that came in, as soon as their block is decided."""
-        detector = _detector(options)
-        sizes: deque[int] = deque()
-
-        def pairs() -> Iterator[tuple[Any, Any]]:
-            for titles, texts in batches:
-                sizes.append(len(titles))
-                yield from zip(titles, texts, strict=True)
-
-        ready: list[dict[str, Any]] = []
-        for result in detector.check_many(pairs()):
-            ready.append(result_fields(result))
-            while sizes and len(ready) >= sizes[0]:
-                size = sizes.popleft()
-                yield _frame(ready[:size])
-                del ready[:size]
-        while sizes:  # empty batches, after the last row
-            yield _frame(ready[: sizes.popleft()])
+        return score_partition(_detector(options), batches)
 
     return F.pandas_udf(score, RESULT_SCHEMA)  # type: ignore[call-overload]
+
+
+def score_partition(
+    detector: Any, batches: Iterator[tuple[pd.Series, pd.Series]]
+) -> Iterator[pd.DataFrame]:
+    """The result columns of a partition's (titles, texts) batches, a frame per batch.
+
+    The partition's rows, across the Arrow batches Spark hands over, go through one
+    ``check_many`` as a file's rows go through ``scan``: in blocks of the context decision's
+    20,000 rows, each block one corpus (a block of under 100 distinct bodies is decided pair
+    by pair: its results say ``stage="model"``, and a warning says how many there were).
+    Results leave in frames the size of the batches that came in, as soon as their block is
+    decided.
+    """
+    sizes: deque[int] = deque()
+
+    def pairs() -> Iterator[tuple[Any, Any]]:
+        for titles, texts in batches:
+            sizes.append(len(titles))
+            yield from zip(titles, texts, strict=True)
+
+    ready: list[dict[str, Any]] = []
+    alone = rows = 0
+    for result in detector.check_many(pairs()):
+        rows += 1
+        alone += result.stage == "model"
+        ready.append(result_fields(result))
+        while sizes and len(ready) >= sizes[0]:
+            size = sizes.popleft()
+            yield _frame(ready[:size])
+            del ready[:size]
+    while sizes:  # empty batches, after the last row
+        yield _frame(ready[: sizes.popleft()])
+    if alone and detector.context is not None:
+        _LOG.warning(
+            "%d of the %d rows of a partition were read without a corpus (in a block of under "
+            "100 distinct bodies): they were decided each on its own; give Spark partitions "
+            "of a few thousand rows or more",
+            alone,
+            rows,
+        )
 
 
 def _frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
