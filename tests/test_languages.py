@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import pytest
 
+from headcheck import langid_model
 from headcheck.language import (
     SCRIPT_CHARS,
-    _identifier,
     identify,
     identify_many,
     is_language_mismatch,
@@ -150,8 +150,9 @@ def test_identify_many_gives_what_py3langid_gives_each_text() -> None:
         "THE COUNCIL VOTED ON TUESDAY TO BUILD PROTECTED CYCLE LANES ALONG THE RIVER",
         " ".join(texts[:6]) * 3,  # longer than the others: walked past the shared columns
     ]
-    texts = texts * 2  # more than _Scorer.LOCKSTEP, so that the automaton is walked together
-    identifier = _identifier()
+    texts = texts * 2
+    assert len(texts) > langid_model.Scorer.LOCKSTEP  # so that they are walked together
+    identifier = langid_model.identifier()
     expected = [identifier.classify(text[:SCRIPT_CHARS]) for text in texts]
     for found in (identify_many(texts), [identify(text) for text in texts]):
         assert len(found) == len(texts)
@@ -166,14 +167,12 @@ def test_without_the_batch_scorer_py3langid_scores_each_text(
 ) -> None:
     """A model laid out otherwise (another py3langid) is refused by the batch scorer, and
     py3langid's own identifier then scores each text, with the same results."""
-    from headcheck import language
-
-    arrays = dict(language._model_arrays())
+    arrays = dict(langid_model.model_arrays())
     with pytest.raises(ValueError, match="not laid out"):
-        language._Scorer({**arrays, "nextmove": arrays["nextmove"][:1_000]})
+        langid_model.Scorer({**arrays, "nextmove": arrays["nextmove"][:1_000]})
     texts = [TEXTS[lang][1] for lang in LANGUAGES] * 4
     batch = identify_many(texts)
-    monkeypatch.setattr(language, "_scorer", lambda: None)
+    monkeypatch.setattr(langid_model, "scorer", lambda: None)
     alone = identify_many(texts)
     assert [f and f[0] for f in alone] == [f and f[0] for f in batch] == LANGUAGES * 4
     assert [f and f[1] for f in alone] == pytest.approx([f and f[1] for f in batch], abs=1e-5)
@@ -386,25 +385,24 @@ def test_result_languages_on_english_short_and_unscored_pairs(detector) -> None:
 def test_language_model_is_cached_and_a_bad_cache_file_is_rebuilt(
     tmp_path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:  # type: ignore[no-untyped-def]
-    from headcheck import language
     from headcheck.cache import CACHE_ENV
 
     monkeypatch.setenv(CACHE_ENV, str(tmp_path / "cache"))
-    unpacked = language._model_arrays()
+    unpacked = langid_model.model_arrays()
     (cached,) = (tmp_path / "cache" / "langid").glob("*.npz")
     assert capsys.readouterr().err == ""
     # Read back from the cache: the same arrays.
-    again = language._model_arrays()
+    again = langid_model.model_arrays()
     assert all((again[k] == unpacked[k]).all() for k in unpacked)
     # A cache file that does not match its digest is said and replaced.
     cached.write_bytes(cached.read_bytes()[:-10] + b"0123456789")
-    rebuilt = language._model_arrays()
+    rebuilt = langid_model.model_arrays()
     assert "not using the cached language model" in capsys.readouterr().err
     assert (rebuilt["ptc"] == unpacked["ptc"]).all()
-    assert language._model_arrays()["classes"].tolist() == unpacked["classes"].tolist()
+    assert langid_model.model_arrays()["classes"].tolist() == unpacked["classes"].tolist()
     assert capsys.readouterr().err == ""
     # A cache folder that cannot be written: unpacked in memory, as right.
     blocked = tmp_path / "blocked"
     blocked.write_text("a file where the cache folder would be")
     monkeypatch.setenv(CACHE_ENV, str(blocked))
-    assert language._model_arrays()["classes"].tolist() == unpacked["classes"].tolist()
+    assert langid_model.model_arrays()["classes"].tolist() == unpacked["classes"].tolist()
