@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import resource
 import sys
 import time
 from pathlib import Path
@@ -19,6 +18,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 from headcheck import Detector
 from headcheck.io import detect_format
 from headcheck.scan import ScanOptions, scan_file
+from peak import own_peak_rss_mb
 from synthetic import HashEncoder
 
 
@@ -44,13 +44,12 @@ def main() -> None:
         output_format=detect_format(args.output),
         resume=args.resume,
     )
-    peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB on Linux
     report = {
         "checked": stats.checked,
         "flagged": stats.flagged,
         "resumed": stats.resumed,
         "seconds": round(time.perf_counter() - started, 2),
-        "peak_rss_mb": round(peak_kb / 1024, 1),
+        "peak_rss_mb": round(own_peak_rss_mb(), 1),
     }
     print(json.dumps(report))
 

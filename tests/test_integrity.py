@@ -625,11 +625,12 @@ def test_a_full_standard_output_exits_2_without_a_traceback(tmp_path: Path) -> N
 def peak_rss_mb(args: Sequence[str | Path]) -> tuple[float, subprocess.CompletedProcess[str]]:
     """Run the CLI in a fresh process and return its own peak resident memory, in MB."""
     launcher = (
-        "import resource, sys\n"
+        "import sys\n"
+        f"sys.path.insert(0, {str(Path(__file__).parent)!r})\n"
+        "from peak import own_peak_rss_mb\n"
         "from headcheck.cli import main\n"
         "status = main(sys.argv[1:])\n"
-        "peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss\n"
-        "print(f'PEAK {peak}', file=sys.stderr)\n"
+        "print(f'PEAK {own_peak_rss_mb() * 1024:.0f}', file=sys.stderr)\n"
         "sys.exit(status)\n"
     )
     done = subprocess.run(

@@ -49,7 +49,8 @@ def test_million_row_scan_streams_in_flat_memory(
     would take about a day for a million distinct articles on two CPU cores. Everything but
     the embedding (text cleaning, sentence splitting, rules, features, the bounded embedding
     cache, the writer) is the real code path. Each run is its own process, so its peak RSS
-    (getrusage) is its own.
+    (VmHWM, see tests/peak.py: getrusage would report the pytest process it was forked from)
+    is its own.
     """
     small, large = tmp_path / "small.jsonl", tmp_path / "large.jsonl"
     write_jsonl(small, articles(10_000))

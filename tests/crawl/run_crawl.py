@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import resource
 import sys
 import time
 from pathlib import Path
@@ -153,7 +152,10 @@ def main() -> None:
     report["bootstrap_failed"] = process.bootstrap_failed
     if bulk:
         report["tagged"] = tagged
-        report["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+        sys.path.insert(0, str(Path(__file__).parents[1]))
+        from peak import own_peak_rss_mb
+
+        report["peak_rss_mb"] = round(own_peak_rss_mb())
     with open(out, "w", encoding="utf-8") as f:
         json.dump(report, f, default=str)
 
