@@ -150,9 +150,8 @@ class Scorer:
         lengths = np.array([len(data) for data in chunk], dtype=np.int64)
         order = np.argsort(-lengths, kind="stable")  # longest first: the active rows shrink
         sorted_lengths = lengths[order]
-        width = int(sorted_lengths[min(self.LOCKSTEP, len(chunk)) - 1])  # walked together
-        if len(chunk) < self.LOCKSTEP:
-            width = 0
+        # The columns walked together: up to the end of the LOCKSTEP-th longest text.
+        width = int(sorted_lengths[self.LOCKSTEP - 1]) if len(chunk) >= self.LOCKSTEP else 0
         data = np.zeros((len(chunk), width), dtype=np.int64)
         for row, k in enumerate(order.tolist()):
             piece = chunk[k][:width]

@@ -114,9 +114,8 @@ def identify_many(texts: Sequence[str]) -> list[Found]:
     The texts are scored with py3langid's model by :class:`headcheck.langid_model.Scorer`,
     which walks all of them through the model's byte automaton together (one numpy step per
     byte position, instead of a Python step per byte of each text): about half of
-    py3langid's own time per text on a
-    batch, with the same languages and probabilities (to float rounding: see
-    ``tests/test_languages.py``).
+    py3langid's own time per text on a batch, with the same languages and probabilities (to
+    float rounding: see ``tests/test_languages.py``).
     """
     found: list[Found] = [None] * len(texts)
     todo = [i for i, text in enumerate(texts) if _long_enough(text[:SCRIPT_CHARS])]

@@ -218,7 +218,7 @@ def prepare(headline: str, body: str, *, languages: bool = True) -> Prepared:
 
 def prepare_many(pairs: Sequence[tuple[str, str]], *, languages: bool = True) -> list[Prepared]:
     """:func:`prepare` of each pair; the languages of all headlines and leads are identified
-    together (:func:`headcheck.language.identify_many`: about a third of the cost a pair)."""
+    together (:func:`headcheck.language.identify_many`: about half the cost a pair)."""
     units = [_clean(headline, body) for headline, body in pairs]
     if not languages:
         return units
