@@ -43,21 +43,34 @@ SHARES = (0.05, 0.10, 0.20)
 SEEDS = (101, 102, 103)
 
 
-def crawls(work: Path) -> list[tuple[str, Path]]:
+def data_folders() -> dict[str, Path]:
+    """The development data sets, by name."""
+    return {name: SHARED / "data" / folder for name, folder in SETS.items()}
+
+
+def crawls(
+    work: Path,
+    folders: dict[str, Path],
+    *,
+    shares: tuple[float, ...] = SHARES,
+    seeds: tuple[int, ...] = SEEDS,
+    strings: tuple[Path | None, ...] = (None, STRINGS),
+) -> list[tuple[str, Path]]:
+    """Labelled crawls of each data folder: every share, seed and set of strings."""
+    work.mkdir(parents=True, exist_ok=True)
     out = []
-    for name, folder in SETS.items():
-        for share in SHARES:
-            for seed in SEEDS:
-                for strings in (None, STRINGS):
-                    tag = "own" if strings else "builtin"
+    for name, folder in folders.items():
+        for share in shares:
+            for seed in seeds:
+                for table in strings:
+                    tag = "own" if table else "builtin"
                     path = work / f"{name}-{share:g}-{seed}-{tag}.jsonl"
                     command = [
-                        sys.executable, str(SHARED / "bench" / "crawl.py"),
-                        str(SHARED / "data" / folder), "--share", str(share),
-                        "--seed", str(seed), "-o", str(path),
+                        sys.executable, str(SHARED / "bench" / "crawl.py"), str(folder),
+                        "--share", str(share), "--seed", str(seed), "-o", str(path),
                     ]  # fmt: skip
-                    if strings:
-                        command += ["--strings", str(strings)]
+                    if table:
+                        command += ["--strings", str(table)]
                     subprocess.run(command, check=True, stderr=subprocess.DEVNULL)
                     out.append((name, path))
     return out
@@ -70,61 +83,112 @@ STANCE_SHARES = (0.1, 0.4)
 STANCE_BODIES = 400
 
 
-def stance_crawls(work: Path) -> list[tuple[str, Path]]:
+def stance_crawls(work: Path, folders: dict[str, Path]) -> list[tuple[str, Path]]:
     import pandas as pd
 
+    work.mkdir(parents=True, exist_ok=True)
     out = []
-    for name, folder in SETS.items():
-        data = SHARED / "data" / folder
+    for name, data in folders.items():
         bodies = pd.read_csv(next(data.glob("*bodies*.csv"))).drop_duplicates("Body ID")
         stances = pd.read_csv(next(data.glob("*stances*.csv")))
         for share, seed in zip(STANCE_SHARES, SEEDS, strict=False):
             rng = np.random.default_rng(seed)
-            chosen = set(rng.choice(bodies["Body ID"].to_numpy(), STANCE_BODIES, replace=False))
+            sample = min(STANCE_BODIES, len(bodies))
+            chosen = set(rng.choice(bodies["Body ID"].to_numpy(), sample, replace=False))
             pairs = stances[stances["Body ID"].isin(chosen)].merge(bodies, on="Body ID")
             related = pairs[pairs.Stance != "unrelated"]
             unrelated = pairs[pairs.Stance == "unrelated"]
             n_bad = min(len(unrelated), round(share * len(related) / (1 - share)))
             rows = [
-                (h, b, 0, "genuine")
-                for h, b in zip(related.Headline, related.articleBody, strict=True)
+                (h, b, i, 0, "genuine")
+                for h, b, i in zip(
+                    related.Headline, related.articleBody, related["Body ID"], strict=True
+                )
             ]
             picked = unrelated.iloc[rng.permutation(len(unrelated))[:n_bad]]
             rows += [
-                (h, b, 1, "random_headline")
-                for h, b in zip(picked.Headline, picked.articleBody, strict=True)
+                (h, b, i, 1, "random_headline")
+                for h, b, i in zip(
+                    picked.Headline, picked.articleBody, picked["Body ID"], strict=True
+                )
             ]
             path = work / f"{name}-stances-{share:g}.jsonl"
             with path.open("w", encoding="utf-8") as f:
                 for k in rng.permutation(len(rows)):
-                    h, b, label, kind = rows[k]
-                    record = {"title": str(h), "text": str(b), "label": label, "kind": kind}
+                    h, b, i, label, kind = rows[k]
+                    record = {
+                        "id": f"stances-{i}", "title": str(h), "text": str(b), "label": label,
+                        "kind": kind,
+                    }  # fmt: skip
                     f.write(json.dumps(record) + "\n")
             out.append((name, path))
     return out
 
 
 def evidence(path: Path, detector: Any) -> dict[str, np.ndarray]:
-    """The feature rows, labels, kinds and rule flags of one crawl read as a corpus."""
+    """The feature rows, labels, kinds and rule flags of one crawl read as a corpus (the pairs
+    the multilingual tier decides are left out: the context decision does not decide them)."""
     from headcheck.context import NEIGHBOURS
 
     rows = [json.loads(line) for line in path.open(encoding="utf-8")]
     found = detector.block_evidence([(r["title"], r["text"]) for r in rows], neighbours=NEIGHBOURS)
     keys = found.keys
+    english = np.array([found.results[k].stage != "multilingual" for k in keys], dtype=bool)
     ruled = np.array(
         [bool(set(found.results[k].reasons) - {"low_similarity"}) for k in keys], dtype=bool
     )
     structure = (found.teasers.counts >= 2) | np.array(found.cut, dtype=bool)
+    kept = [k for k, keep in zip(keys, english, strict=True) if keep]
     return {
-        "x": found.rows,
-        "raw": np.array([found.results[k].features for k in keys], dtype=np.float64),
-        "y": np.array([rows[k]["label"] for k in keys]),
-        "kind": np.array([rows[k]["kind"] for k in keys]),
-        "ruled": ruled | structure,
+        "x": found.rows[english],
+        "raw": np.array([found.results[k].features for k in kept], dtype=np.float64),
+        "y": np.array([rows[k]["label"] for k in kept]),
+        "kind": np.array([rows[k]["kind"] for k in kept]),
+        "ruled": (ruled | structure)[english],
+        # The body each row was made from ("SEED-BODYID" in a crawl's ids): the fit's folds
+        # keep a story's rows together.
+        "body": np.array([int(str(rows[k].get("id", "-1")).rsplit("-", 1)[-1]) for k in kept]),
         "unscored_faults": np.array(
-            [sum(1 for i, r in enumerate(rows) if i not in set(keys) and r["label"])]
+            [sum(1 for i, r in enumerate(rows) if i not in set(kept) and r["label"])]
         ),
     }
+
+
+def stories(related: Any) -> dict[int, int]:
+    """Body ID -> the smallest Body ID of its story: bodies joined by a shared related
+    headline (a connected component of the related pairs)."""
+    parent: dict[int, int] = {}
+
+    def root(b: int) -> int:
+        while parent.setdefault(b, b) != b:
+            parent[b] = parent[parent[b]]
+            b = parent[b]
+        return b
+
+    first: dict[str, int] = {}
+    for headline, body in zip(related["Headline"], related["Body ID"], strict=True):
+        body = int(body)
+        root(body)
+        if headline in first:
+            a, b = root(first[headline]), root(body)
+            if a != b:
+                parent[max(a, b)] = min(a, b)
+        else:
+            first[headline] = body
+    return {b: root(b) for b in parent}
+
+
+def story_groups(folders: dict[str, Path], sets: dict[str, dict[str, np.ndarray]]) -> None:
+    """Put a "group" column in each set's evidence: its rows' story, unique across sets."""
+    import pandas as pd
+
+    for number, (name, folder) in enumerate(folders.items()):
+        stances = pd.read_csv(next(folder.glob("*stances*.csv")))
+        story = stories(stances[stances.Stance != "unrelated"])
+        data = sets[name]
+        data["group"] = np.array(
+            [number * 10_000_000 + story.get(int(b), int(b)) for b in data["body"]]
+        )
 
 
 def stack(parts: list[dict[str, np.ndarray]]) -> dict[str, np.ndarray]:
@@ -144,25 +208,51 @@ def headline_words(data: dict[str, np.ndarray]) -> np.ndarray:
     return np.rint(np.expm1(data["x"][:, _ALL.index("headline_words")])).astype(int)
 
 
-def fit_trees(data: dict[str, np.ndarray], target: float) -> Any:
-    """The context decision: boosted trees on the learned kinds' unflagged rows."""
+#: Folds of the cross-fitting that sets the context decision's thresholds.
+FOLDS = 5
+
+
+def _trees(x: np.ndarray, y: np.ndarray) -> Any:
     from sklearn.ensemble import HistGradientBoostingClassifier
 
     from headcheck.boosted import Trees
-    from headcheck.calibration import CONTEXT_DECISION_NAMES, ContextDecision, labelled_thresholds
 
-    learn = ~data["ruled"] & np.isin(data["kind"], LEARNED)
-    y = data["y"][learn]
     weight = np.where(y == 1, (y == 0).sum() / max(1, y.sum()), 1.0)
     model = HistGradientBoostingClassifier(
         max_iter=200, max_depth=3, learning_rate=0.1, min_samples_leaf=100,
         l2_regularization=1.0, early_stopping=False, random_state=0,
     )  # fmt: skip
-    model.fit(data["x"][learn], y, sample_weight=weight)
-    trees = Trees.of(model)
+    model.fit(x, y, sample_weight=weight)
+    return Trees.of(model)
+
+
+def held_out_probabilities(data: dict[str, np.ndarray], learn: np.ndarray) -> np.ndarray:
+    """Each row's probability from trees fitted without its story (FOLDS folds of whole
+    stories): what the decision says of articles it has not seen."""
+    from sklearn.model_selection import GroupKFold
+
+    out = np.empty(len(data["y"]))
+    folds = GroupKFold(n_splits=FOLDS)
+    for train, test in folds.split(data["x"], data["y"], groups=data["group"]):
+        fit = train[learn[train]]
+        out[test] = _trees(data["x"][fit], data["y"][fit]).probabilities(data["x"][test])
+    return out
+
+
+def fit_trees(data: dict[str, np.ndarray], target: float) -> Any:
+    """The context decision: boosted trees on the learned kinds' unflagged rows, with
+    thresholds read off held-out probabilities (:func:`held_out_probabilities`) when the
+    rows have story groups: thresholds read off the rows the trees were fitted on flag a
+    third as many genuine rows as on articles the trees have not seen."""
+    from headcheck.calibration import CONTEXT_DECISION_NAMES, ContextDecision, labelled_thresholds
+
+    learn = ~data["ruled"] & np.isin(data["kind"], LEARNED)
+    trees = _trees(data["x"][learn], data["y"][learn])
+    probabilities = (
+        held_out_probabilities(data, learn) if "group" in data else trees.probabilities(data["x"])
+    )
     short, long = labelled_thresholds(
-        trees.probabilities(data["x"]), data["y"], headline_words(data), target=target,
-        flagged=data["ruled"],
+        probabilities, data["y"], headline_words(data), target=target, flagged=data["ruled"],
     )  # fmt: skip
     return ContextDecision(
         CONTEXT_DECISION_NAMES, trees, short, long, round(float(data["y"].mean()), 4)
@@ -229,13 +319,17 @@ def main(argv: list[str] | None = None) -> None:
         detector = Detector(backend=args.backend, calibration=None, cache_size=0, scoring="fast")
         with tempfile.TemporaryDirectory() as folder:
             by_set: dict[str, list[dict[str, np.ndarray]]] = {}
-            every = crawls(Path(folder)) + stance_crawls(Path(folder))
+            every = crawls(Path(folder), data_folders()) + stance_crawls(
+                Path(folder), data_folders()
+            )
             for number, (name, path) in enumerate(every):
                 found = evidence(path, detector)
                 found["crawl"] = np.full(len(found["y"]), number)
                 by_set.setdefault(name, []).append(found)
                 memo.save()
         sets = {name: stack(parts) for name, parts in by_set.items()}
+    if all("body" in data for data in sets.values()):
+        story_groups(data_folders(), sets)
     if args.dump:
         np.savez(args.dump, **{f"{n}.{k}": v for n, d in sets.items() for k, v in d.items()})
     everything = stack(list(sets.values()))
