@@ -103,3 +103,18 @@ def test_unknown_backend_is_rejected() -> None:
     """A misspelt backend fails at once and names the valid ones."""
     with pytest.raises(ValueError, match="torch, onnx"):
         Detector(backend="onnxx")  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("package", ["onnxruntime", "onnx", "torch", "transformers", "tokenizers"])
+def test_a_new_version_of_a_library_that_makes_the_export_makes_a_new_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, package: str
+) -> None:
+    """The export's numbers depend on the exporter, the quantiser and the runtime: a cached
+    file made with other versions of any of them is not reused."""
+    import headcheck.cache as cache
+
+    (tmp_path / "config.json").write_text("{}", encoding="utf-8")
+    before = cache.cache_key(tmp_path)
+    real = cache._version
+    monkeypatch.setattr(cache, "_version", lambda p: "0.0.1" if p == package else real(p))
+    assert cache.cache_key(tmp_path) != before

@@ -39,7 +39,7 @@ def cache_key(folder: Path) -> str:
         if path.is_file():
             stat = path.stat()
             digest.update(f"{name}:{stat.st_size}:{int(stat.st_mtime)}".encode())
-    for package in ("headcheck", "onnxruntime", "torch", "tokenizers"):
+    for package in ("headcheck", "onnxruntime", "onnx", "torch", "transformers", "tokenizers"):
         digest.update(f"{package}={_version(package)}".encode())
     return f"{folder.name}-{digest.hexdigest()[:16]}"
 
