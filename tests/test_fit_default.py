@@ -16,19 +16,29 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 
 
+def _load(name: str) -> ModuleType:
+    spec = importlib.util.spec_from_file_location(name, ROOT / "benchmarks" / f"{name}.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
 @pytest.fixture(scope="module")
 def fit_default() -> ModuleType:
-    sys.path.insert(0, str(ROOT / "benchmarks"))  # it imports its sibling, crawl.py
+    """benchmarks/fit_default.py, with its sibling benchmarks/crawl.py as ``crawl`` while it
+    loads (``tests/crawl`` is another module of that name in the suite)."""
+    saved = {name: sys.modules.get(name) for name in ("crawl", "fit_default")}
     try:
-        spec = importlib.util.spec_from_file_location(
-            "fit_default", ROOT / "benchmarks" / "fit_default.py"
-        )
-        assert spec is not None and spec.loader is not None
-        module = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(module)
+        _load("crawl")
+        return _load("fit_default")
     finally:
-        sys.path.remove(str(ROOT / "benchmarks"))
-    return module
+        for name, module in saved.items():
+            if module is None:
+                sys.modules.pop(name, None)
+            else:
+                sys.modules[name] = module
 
 
 def test_a_story_is_the_bodies_joined_by_shared_headlines(fit_default: ModuleType) -> None:
