@@ -148,10 +148,21 @@ def evidence(path: Path, detector: Any) -> dict[str, np.ndarray]:
         # The body each row was made from ("SEED-BODYID" in a crawl's ids): the fit's folds
         # keep a story's rows together.
         "body": np.array([int(str(rows[k].get("id", "-1")).rsplit("-", 1)[-1]) for k in kept]),
-        "unscored_faults": np.array(
-            [sum(1 for i, r in enumerate(rows) if i not in set(kept) and r["label"])]
-        ),
     }
+
+
+def evidence_by_set(
+    every: list[tuple[str, Path]], detector: Any, memo: Any
+) -> dict[str, dict[str, np.ndarray]]:
+    """The evidence of each crawl, stacked per data set, each row with its crawl's number
+    (the memoised embeddings are saved after each crawl)."""
+    by_set: dict[str, list[dict[str, np.ndarray]]] = {}
+    for number, (name, path) in enumerate(every):
+        found = evidence(path, detector)
+        found["crawl"] = np.full(len(found["y"]), number)
+        by_set.setdefault(name, []).append(found)
+        memo.save()
+    return {name: stack(parts) for name, parts in by_set.items()}
 
 
 def stories(related: Any) -> dict[int, int]:
@@ -317,17 +328,10 @@ def main(argv: list[str] | None = None) -> None:
     else:
         memo = install_memo(args.backend, args.cache / f"{args.backend}.npz")
         detector = Detector(backend=args.backend, calibration=None, cache_size=0, scoring="fast")
+        folders = data_folders()
         with tempfile.TemporaryDirectory() as folder:
-            by_set: dict[str, list[dict[str, np.ndarray]]] = {}
-            every = crawls(Path(folder), data_folders()) + stance_crawls(
-                Path(folder), data_folders()
-            )
-            for number, (name, path) in enumerate(every):
-                found = evidence(path, detector)
-                found["crawl"] = np.full(len(found["y"]), number)
-                by_set.setdefault(name, []).append(found)
-                memo.save()
-        sets = {name: stack(parts) for name, parts in by_set.items()}
+            every = crawls(Path(folder), folders) + stance_crawls(Path(folder), folders)
+            sets = evidence_by_set(every, detector, memo)
     if all("body" in data for data in sets.values()):
         story_groups(data_folders(), sets)
     if args.dump:

@@ -90,14 +90,7 @@ def gather(args: argparse.Namespace) -> dict[str, dict[str, np.ndarray]]:
             fit_folders[name], test_folders[name] = split(data, work / "data", args.split_seed)
         fitting = fit_default.crawls(work / "fit", fit_folders, strings=strings)
         fitting += fit_default.stance_crawls(work / "fit", fit_folders)
-        by_set: dict[str, list[dict[str, np.ndarray]]] = {}
-        for number, (name, path) in enumerate(fitting):
-            found = fit_default.evidence(path, detector)
-            del found["unscored_faults"]
-            found["crawl"] = np.full(len(found["y"]), number)
-            by_set.setdefault(name, []).append(found)
-            memo.save()
-        sets = {name: fit_default.stack(parts) for name, parts in by_set.items()}
+        sets = fit_default.evidence_by_set(fitting, detector, memo)
         fit_default.story_groups(fit_folders, sets)
         out["fit"] = fit_default.stack(list(sets.values()))
         for name, folder_b in test_folders.items():
@@ -107,16 +100,11 @@ def gather(args: argparse.Namespace) -> dict[str, dict[str, np.ndarray]]:
                     work / "test" / tag, {name: folder_b}, shares=SHARES, seeds=SEEDS,
                     strings=(table,),
                 )  # fmt: skip
-                parts = []
-                for _, path in held:
-                    found = fit_default.evidence(path, detector)
-                    del found["unscored_faults"]
-                    share = float(path.name.split("-")[1])
-                    found["share"] = np.full(len(found["y"]), share)
-                    found["crawl"] = np.full(len(found["y"]), len(parts))
-                    parts.append(found)
-                    memo.save()
-                out[f"test.{name}.{tag}"] = fit_default.stack(parts)
+                test = fit_default.evidence_by_set(held, detector, memo)[name]
+                # The crawls' names are NAME-SHARE-SEED-STRINGS.jsonl.
+                shares = [float(path.name.split("-")[1]) for _, path in held]
+                test["share"] = np.array(shares)[test["crawl"]]
+                out[f"test.{name}.{tag}"] = test
     return out
 
 
