@@ -19,6 +19,7 @@ speed. Every decision step runs as ``headcheck scan`` runs it.
 
 Usage: python benchmarks/crawl.py [--sets fnc1 arc] [--shares 0 0.05 0.1 0.2]
        [--seeds 1 2 3] [--configs default calibrated] [--no-real-pages] [--json FILE]
+       [--keep FOLDER]
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -138,8 +140,11 @@ def strip(crawl: Path, destination: Path) -> None:
             out.write(json.dumps({k: row[k] for k in ("id", "title", "text")}) + "\n")
 
 
-def check(crawl: Path, work: Path, config: str, backend: str) -> dict[str, Any]:
-    """Score one configuration on one labelled crawl file."""
+def check(
+    crawl: Path, work: Path, config: str, backend: str, keep: Path | None = None
+) -> dict[str, Any]:
+    """Score one configuration on one labelled crawl file (its output, and its calibration
+    file, copied into ``keep`` when given)."""
     plain = work / f"{crawl.stem}.in.jsonl"
     strip(crawl, plain)
     out = work / f"{crawl.stem}.{config}.out.jsonl"
@@ -150,6 +155,10 @@ def check(crawl: Path, work: Path, config: str, backend: str) -> dict[str, Any]:
         headcheck("calibrate", str(plain), "-o", str(calibration), *options)
         options += ["--calibration", str(calibration)]
     headcheck("scan", str(plain), "-o", str(out), *options)
+    if keep is not None:
+        shutil.copy(out, keep / out.name)
+        if config == "calibrated":
+            shutil.copy(calibration, keep / f"{crawl.stem}.cal.json")
     result = score(crawl, out)
     result["seconds"] = round(time.perf_counter() - started, 1)
     return result
@@ -220,6 +229,12 @@ def main(argv: list[str] | None = None) -> None:
         help="folder of the memoised embeddings kept between runs ('' for none)",
     )
     parser.add_argument("--json", type=Path, help="also write every score here")
+    parser.add_argument(
+        "--keep",
+        type=Path,
+        help="copy every scan output and calibration file into this folder (to compare the "
+        "output of two versions of the code: it should not change in a refactor)",
+    )
     args = parser.parse_args(argv)
     from headcheck.model import default_backend
 
@@ -229,6 +244,8 @@ def main(argv: list[str] | None = None) -> None:
         args.cache.mkdir(parents=True, exist_ok=True)
         cache = args.cache / f"{args.backend}.npz"
     memo = install_memo(args.backend, cache)
+    if args.keep is not None:
+        args.keep.mkdir(parents=True, exist_ok=True)
     results: list[dict[str, Any]] = []
     with tempfile.TemporaryDirectory() as folder:
         work = Path(folder)
@@ -242,7 +259,7 @@ def main(argv: list[str] | None = None) -> None:
             jobs.append(("real", 0.0, 0, REAL_PAGES))
         for name, share, seed, crawl in jobs:
             for config in args.configs:
-                result = check(crawl, work, config, args.backend)
+                result = check(crawl, work, config, args.backend, args.keep)
                 result.update(set=name, share=share, seed=seed, config=config)
                 results.append(result)
                 memo.save()
