@@ -108,7 +108,7 @@ class MemoEncoder:
 def install_memo(backend: str, cache: Path | None) -> MemoEncoder:
     """Make every Detector of this process use one memoising encoder."""
     import headcheck.detector as detector_module
-    from headcheck.model import load_encoder
+    from headcheck.embed.model import load_encoder
 
     memo = MemoEncoder(load_encoder(None, backend=backend), cache)
     detector_module.load_encoder = lambda *a, **k: memo  # type: ignore[assignment]
@@ -236,7 +236,7 @@ def main(argv: list[str] | None = None) -> None:
         "output of two versions of the code: it should not change in a refactor)",
     )
     args = parser.parse_args(argv)
-    from headcheck.model import default_backend
+    from headcheck.embed.resolve import default_backend
 
     args.backend = args.backend or default_backend()
     cache = None

@@ -21,7 +21,7 @@ rule flags count as flagged at any threshold, the rest are ranked by similarity 
 by the mismatch probability).
 
 Every body is in the set under each kind, so read as one corpus (the calibrated detector's
-context decision, see headcheck.context) a near-topic headline also sits on its own body, and
+context decision, see headcheck.decide.context) a near-topic headline also sits on its own body, and
 a cut body is the start of its own whole copy. `--no-context` calibrates and checks without
 that reading, each row on its own evidence.
 
@@ -297,7 +297,7 @@ def main() -> None:
     report: dict[str, Any] = {"rows": len(rows), "by_kind": dict(Counter(r["fault"] for r in rows))}
     report["uncalibrated"] = score_rows(rows, detector)
     if args.calibrate:
-        from headcheck.corpus import calibrate
+        from headcheck.calibrate.corpus import calibrate
 
         rng = random.Random(SEED)
         faults = [r for r in rows if r["label"] == 1]
@@ -317,7 +317,7 @@ def labelled(rows: list[dict[str, Any]], detector: Any, *, context: bool) -> dic
     other half's rows, both ways round: what ``calibrate --label-field`` learns from a
     labelled sample of a crawl, measured on bodies it has not seen. ``pooled`` measures
     recall at 1% false flags over all rows, each scored by the half it was not fitted on."""
-    from headcheck.corpus import calibrate
+    from headcheck.calibrate.corpus import calibrate
 
     bodies = sorted({r["body_id"] for r in rows})
     first = set(random.Random(SEED).sample(bodies, len(bodies) // 2))

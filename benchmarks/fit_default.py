@@ -1,7 +1,7 @@
 """Fit the shipped default decision on labelled realistic crawls of the development data.
 
 ``headcheck scan`` without ``--calibration`` decides with the calibration shipped in the
-package (``src/headcheck/defaults/<backend>.json``). This script writes it: it builds
+package (``src/headcheck/calibrate/defaults/<backend>.json``). This script writes it: it builds
 labelled crawls with ``../shared/bench/crawl.py`` from FNC-1 train and ARC train (fault
 shares 5, 10 and 20%, seeds 101-103, which the benchmark's seeds 1-3 do not use), once with
 the builder's boilerplate strings and once with ``benchmarks/strings.json`` (other site,
@@ -128,7 +128,7 @@ def stance_crawls(work: Path, folders: dict[str, Path]) -> list[tuple[str, Path]
 def evidence(path: Path, detector: Any) -> dict[str, np.ndarray]:
     """The feature rows, labels, kinds and rule flags of one crawl read as a corpus (the pairs
     the multilingual tier decides are left out: the context decision does not decide them)."""
-    from headcheck.context import NEIGHBOURS
+    from headcheck.decide.context import NEIGHBOURS
 
     rows = [json.loads(line) for line in path.open(encoding="utf-8")]
     found = detector.block_evidence([(r["title"], r["text"]) for r in rows], neighbours=NEIGHBOURS)
@@ -226,7 +226,7 @@ FOLDS = 5
 def _trees(x: np.ndarray, y: np.ndarray) -> Any:
     from sklearn.ensemble import HistGradientBoostingClassifier
 
-    from headcheck.boosted import Trees
+    from headcheck.decide.boosted import Trees
 
     weight = np.where(y == 1, (y == 0).sum() / max(1, y.sum()), 1.0)
     model = HistGradientBoostingClassifier(
@@ -255,7 +255,11 @@ def fit_trees(data: dict[str, np.ndarray], target: float) -> Any:
     thresholds read off held-out probabilities (:func:`held_out_probabilities`) when the
     rows have story groups: thresholds read off the rows the trees were fitted on flag a
     third as many genuine rows as on articles the trees have not seen."""
-    from headcheck.calibration import CONTEXT_DECISION_NAMES, ContextDecision, labelled_thresholds
+    from headcheck.calibrate.calibration import (
+        CONTEXT_DECISION_NAMES,
+        ContextDecision,
+        labelled_thresholds,
+    )
 
     learn = ~data["ruled"] & np.isin(data["kind"], LEARNED)
     trees = _trees(data["x"][learn], data["y"][learn])
@@ -272,8 +276,8 @@ def fit_trees(data: dict[str, np.ndarray], target: float) -> Any:
 
 def fit_alone(data: dict[str, np.ndarray], target: float) -> Any:
     """The corpus-free decision: a logistic model over FEATURE_NAMES."""
-    from headcheck.calibration import fit_labelled
-    from headcheck.features import FEATURE_NAMES
+    from headcheck.calibrate.calibration import fit_labelled
+    from headcheck.decide.features import FEATURE_NAMES
 
     keep = np.isin(data["kind"], LEARNED_ALONE)
     return fit_labelled(
@@ -303,8 +307,8 @@ _ALL: tuple[str, ...] = ()
 
 def main(argv: list[str] | None = None) -> None:
     global _ALL
-    from headcheck.calibration import CONTEXT_DECISION_NAMES, Calibration
-    from headcheck.corpus import _versions
+    from headcheck.calibrate.calibration import CONTEXT_DECISION_NAMES, Calibration
+    from headcheck.calibrate.corpus import _versions
     from headcheck.detector import Detector
 
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
@@ -362,7 +366,9 @@ def main(argv: list[str] | None = None) -> None:
         backend=args.backend,
         context=context,
     )
-    destination = HERE.parent / "src" / "headcheck" / "defaults" / f"{args.backend}.json"
+    destination = (
+        HERE.parent / "src" / "headcheck" / "calibrate" / "defaults" / f"{args.backend}.json"
+    )
     destination.parent.mkdir(exist_ok=True)
     calibration.save(destination)
     print(f"wrote {destination}", file=sys.stderr)

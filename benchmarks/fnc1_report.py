@@ -24,7 +24,7 @@ import time
 from pathlib import Path
 
 from headcheck import Detector, plots, render
-from headcheck.report import ReportOptions, build_report
+from headcheck.report.build import ReportOptions, build_report
 
 HERE = Path(__file__).resolve().parent
 DEFAULT_DATA = HERE.parent.parent / "shared" / "data" / "fnc1-train"

@@ -123,7 +123,7 @@ def plain(source: str, destination: str) -> None:
     """Run (a): the plain sentence-transformers path; writes one cosine per row."""
     from sentence_transformers import SentenceTransformer
 
-    from headcheck.model import packaged_model_path
+    from headcheck.embed.resolve import packaged_model_path
 
     model = SentenceTransformer(str(packaged_model_path()), local_files_only=True)
     model.max_seq_length = 256

@@ -31,8 +31,8 @@ from crawl import build, check, score  # the benchmark's own helpers, found by t
 def stream(crawl: Path, out: Path, window: int, batch: int = 64) -> float:
     """Decide the crawl's rows as the Scrapy pipeline does; return the seconds taken."""
     from headcheck import Detector
+    from headcheck.integrations.scrapy import _Batcher
     from headcheck.result import result_fields
-    from headcheck.scrapy import _Batcher
 
     rows = [json.loads(line) for line in crawl.read_text(encoding="utf-8").splitlines()]
     detector = Detector()

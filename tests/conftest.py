@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from headcheck import Detector
-from headcheck.cache import CACHE_ENV
+from headcheck.embed.cache import CACHE_ENV
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "examples" / "articles.jsonl"

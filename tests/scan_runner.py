@@ -17,7 +17,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 
 from headcheck import Detector
 from headcheck.io import detect_format
-from headcheck.scan import ScanOptions, scan_file
+from headcheck.run.scan import ScanOptions, scan_file
 from peak import own_peak_rss_mb
 from synthetic import HashEncoder
 

@@ -11,9 +11,9 @@ import pytest
 
 from conftest import CRICKET_TITLE, POLITICS, POLITICS_TITLE
 from headcheck import Detector
-from headcheck.calibration import Calibration, CalibrationError
-from headcheck.cascade import CHEAP_FEATURE_NAMES, Cascade, fit_cascade
-from headcheck.corpus import calibrate
+from headcheck.calibrate.calibration import Calibration, CalibrationError
+from headcheck.calibrate.corpus import calibrate
+from headcheck.decide.cascade import CHEAP_FEATURE_NAMES, Cascade, fit_cascade
 from test_calibration import fitted
 from test_selfcal import DATA, fnc_sample
 

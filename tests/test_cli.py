@@ -272,8 +272,8 @@ def test_calibrate_then_scan_with_the_calibration(
 ) -> None:
     """The 39 examples are too few to adapt to: calibrate says so and writes the shipped
     decision, which then drives scan and adds the probability."""
-    from headcheck.calibration import Calibration, default_calibration
-    from headcheck.model import default_backend
+    from headcheck.calibrate.calibration import Calibration, default_calibration
+    from headcheck.embed.resolve import default_backend
 
     calibration = tmp_path / "calibration.json"
     argv = ["calibrate", str(EXAMPLES), "--label-field", "label", "-o", str(calibration)]
@@ -328,8 +328,8 @@ def test_a_model_without_a_fast_tokenizer_is_one_error(
 ) -> None:
     """The cascade's static table needs the model's tokenizer.json: a model without one is a
     ModelError that says what to do, not a ValueError traceback."""
-    from headcheck.model import ModelError
-    from headcheck.static import StaticEmbedder
+    from headcheck.embed.resolve import ModelError
+    from headcheck.embed.static import StaticEmbedder
 
     folder = tmp_path / "model"
     folder.mkdir()

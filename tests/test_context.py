@@ -12,16 +12,16 @@ import numpy as np
 import pytest
 
 from headcheck import Detector
-from headcheck.boosted import Trees
-from headcheck.calibration import (
+from headcheck.calibrate.calibration import (
     CONTEXT_DECISION_NAMES,
     Calibration,
     CalibrationError,
     ContextDecision,
 )
-from headcheck.context import INDEX_FEATURE_NAMES, MIN_BODIES, CorpusIndex, cut_copies
-from headcheck.corpus import MIN_CALIBRATION_PAIRS
-from headcheck.features import FEATURE_NAMES
+from headcheck.calibrate.corpus import MIN_CALIBRATION_PAIRS
+from headcheck.decide.boosted import Trees
+from headcheck.decide.context import INDEX_FEATURE_NAMES, MIN_BODIES, CorpusIndex, cut_copies
+from headcheck.decide.features import FEATURE_NAMES
 
 FNC1 = Path(__file__).resolve().parents[2] / "shared" / "data" / "fnc1-train"
 REPEAT = CONTEXT_DECISION_NAMES.index("headline_repeat")
@@ -175,7 +175,7 @@ def test_calibrate_keeps_the_shipped_decision_that_scan_uses(
     """`calibrate` on a crawl of enough bodies writes the shipped context decision with its
     cheap stage; `scan` reads the file as one corpus with it (its verdicts are check_many's
     over the whole file), and `--no-context` gives the corpus-free verdicts."""
-    from headcheck.calibration import default_calibration
+    from headcheck.calibrate.calibration import default_calibration
     from headcheck.cli import main
 
     genuine, wrong = _fnc1_sample(MIN_CALIBRATION_PAIRS + 20)

@@ -14,10 +14,10 @@ import numpy as np
 import pytest
 
 from headcheck import Detector
-from headcheck.boosted import Trees
-from headcheck.calibration import CONTEXT_DECISION_NAMES, default_calibration
-from headcheck.context import anchors, relative_to_corpus, teasers
-from headcheck.corpus import MIN_CALIBRATION_PAIRS, calibrate, usable_pairs
+from headcheck.calibrate.calibration import CONTEXT_DECISION_NAMES, default_calibration
+from headcheck.calibrate.corpus import MIN_CALIBRATION_PAIRS, calibrate, usable_pairs
+from headcheck.decide.boosted import Trees
+from headcheck.decide.context import anchors, relative_to_corpus, teasers
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 FNC1 = SHARED / "data" / "fnc1-train"
@@ -45,14 +45,14 @@ def test_the_shipped_decision_loads_for_each_backend() -> None:
     and each file passes the calibration schema (loading it skips that walk, for speed)."""
     from importlib.resources import files
 
-    from headcheck.calibration import Calibration
+    from headcheck.calibrate.calibration import Calibration
 
     for backend in ("torch", "onnx"):
         shipped = default_calibration(backend)
         assert shipped.mode == "default" and shipped.backend == backend
         assert shipped.context is not None
         assert shipped.context.feature_names == CONTEXT_DECISION_NAMES
-        stored = files("headcheck").joinpath("defaults", f"{backend}.json")
+        stored = files("headcheck.calibrate").joinpath("defaults", f"{backend}.json")
         assert Calibration.from_json(stored.read_text(encoding="utf-8")) == shipped
         assert json.loads(stored.read_text(encoding="utf-8"))["backend"] == backend
 

@@ -16,8 +16,8 @@ from datatrove.pipeline.readers import JsonlReader
 from datatrove.pipeline.writers import JsonlWriter
 
 from conftest import POLITICS, POLITICS_TITLE, SPORTS_TITLE
-from headcheck.datatrove import HeadlineFilter
 from headcheck.errors import ConfigurationError
+from headcheck.integrations.datatrove import HeadlineFilter
 
 DOCS = [
     {"id": "good-1", "title": POLITICS_TITLE, "text": POLITICS},

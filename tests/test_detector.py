@@ -190,8 +190,8 @@ def test_scoring_makes_no_network_call(no_network: list[tuple[object, ...]]) -> 
 
 def test_with_calibration_shares_model_and_cache_and_decides(detector: Detector) -> None:
     """A calibrated twin reuses the loaded model and cache, and its probability decides."""
-    from headcheck.calibration import Calibration
-    from headcheck.features import FEATURE_NAMES
+    from headcheck.calibrate.calibration import Calibration
+    from headcheck.decide.features import FEATURE_NAMES
 
     n = len(FEATURE_NAMES)
     # Probability of a mismatch falls as the lead cosine rises: sigmoid(2 - 10 * cosine).

@@ -35,14 +35,6 @@ def test_frame_gains_the_result_columns_row_for_row(detector: Detector) -> None:
     assert "Geneva" in out["headline_evidence"].iloc[0]
 
 
-def test_detector_method_matches_the_function(detector: Detector) -> None:
-    """Detector.check_frame gives the same columns as check_frame."""
-    frame = pd.DataFrame({"title": [POLITICS_TITLE], "text": [POLITICS]})
-    pd.testing.assert_frame_equal(
-        detector.check_frame(frame), check_frame(frame, detector=detector)
-    )
-
-
 def test_missing_column_names_what_the_frame_has(detector: Detector) -> None:
     """A wrong column name is reported with the columns that exist."""
     frame = pd.DataFrame({"headline": ["a"], "body": ["b"]})

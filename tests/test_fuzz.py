@@ -17,7 +17,7 @@ from conftest import POLITICS, POLITICS_TITLE
 from headcheck import Detector
 from headcheck.io import open_writer, read_rows
 from headcheck.result import REASONS, UNSCORED_REASONS, CheckResult, result_fields
-from headcheck.text import MAX_BODY_CHARS, prepare
+from headcheck.text.prepare import MAX_BODY_CHARS, prepare
 
 #: Characters scrapers really produce, and some they should not: controls, bidi marks,
 #: zero-width and byte-order marks, combining marks, emoji, private use, replacement char.

@@ -27,7 +27,7 @@ from typing import Any
 import pytest
 
 from conftest import POLITICS, POLITICS_TITLE, SPORTS_TITLE
-from headcheck.cache import CACHE_ENV
+from headcheck.embed.cache import CACHE_ENV
 from synthetic import articles, write_jsonl
 
 pa = pytest.importorskip("pyarrow", reason="Parquet cases need pyarrow (headcheck[parquet])")
@@ -140,7 +140,7 @@ def test_scan_calibrate_report_and_the_export_open_no_network_socket(tmp_path: P
 def test_onnxruntime_telemetry_is_off_before_any_session(monkeypatch: pytest.MonkeyPatch) -> None:
     """onnxruntime's own switch is thrown before the first InferenceSession is made."""
     onnxruntime = pytest.importorskip("onnxruntime")
-    from headcheck.onnx_backend import OnnxEncoder
+    from headcheck.embed.onnx import OnnxEncoder
 
     calls: list[str] = []
     real_session = onnxruntime.InferenceSession
@@ -731,7 +731,7 @@ def test_a_calibration_that_never_or_always_flags_is_refused(
     tmp_path: Path, change: dict[str, float], context: bool, says: str
 ) -> None:
     """In range for the schema, absurd in use: refused before any output is written."""
-    from headcheck.calibration import default_calibration
+    from headcheck.calibrate.calibration import default_calibration
 
     shipped = default_calibration("onnx")
     says = says.format(short=shipped.short_threshold)
@@ -753,8 +753,8 @@ def test_a_calibration_that_never_or_always_flags_is_refused(
 def test_the_shipped_decisions_pass_the_clear_pair_check() -> None:
     """Both shipped decisions flag some clear mismatches and not every clear match."""
     from headcheck import Detector
-    from headcheck.calibration import default_calibration
-    from headcheck.model import BACKENDS
+    from headcheck.calibrate.calibration import default_calibration
+    from headcheck.embed.resolve import BACKENDS
 
     for backend in BACKENDS:
         Detector(calibration=default_calibration(backend), backend=backend).check_decision()

@@ -9,17 +9,18 @@ from __future__ import annotations
 
 import pytest
 
-from headcheck import langid_model
-from headcheck.language import (
+from headcheck.embed.resolve import MULTILINGUAL, ModelError, multilingual_available, resolve_model
+from headcheck.text import langid as langid_model
+from headcheck.text.boilerplate import is_boilerplate_title, lists
+from headcheck.text.language import (
     SCRIPT_CHARS,
     identify,
     identify_many,
     is_language_mismatch,
     language,
 )
-from headcheck.model import MULTILINGUAL, ModelError, multilingual_available, resolve_model
-from headcheck.rules import is_boilerplate_title, lists, rule_reasons
-from headcheck.text import prepare, split_sentences
+from headcheck.text.prepare import prepare, split_sentences
+from headcheck.text.rules import rule_reasons
 
 #: language: (headline, story, boilerplate title, boilerplate body)
 TEXTS = {
@@ -260,7 +261,7 @@ needs_tier = pytest.mark.skipif(
 
 
 def test_missing_tier_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
-    import headcheck.model as model
+    import headcheck.embed.resolve as model
 
     monkeypatch.setattr(model, "multilingual_available", lambda: False)
     with pytest.raises(ModelError, match=r"headcheck\[multilingual\]"):
@@ -385,7 +386,7 @@ def test_result_languages_on_english_short_and_unscored_pairs(detector) -> None:
 def test_language_model_is_cached_and_a_bad_cache_file_is_rebuilt(
     tmp_path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:  # type: ignore[no-untyped-def]
-    from headcheck.cache import CACHE_ENV
+    from headcheck.embed.cache import CACHE_ENV
 
     monkeypatch.setenv(CACHE_ENV, str(tmp_path / "cache"))
     unpacked = langid_model.model_arrays()

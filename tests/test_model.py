@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from headcheck import Detector, ModelError
-from headcheck.model import packaged_model_path, resolve_model
+from headcheck.embed.resolve import packaged_model_path, resolve_model
 
 
 def test_default_model_is_the_packaged_folder() -> None:

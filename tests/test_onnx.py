@@ -14,7 +14,7 @@ from sklearn.metrics import roc_auc_score
 
 from conftest import EXAMPLES
 from headcheck import Detector
-from headcheck.cache import CACHE_ENV
+from headcheck.embed.cache import CACHE_ENV
 from test_selfcal import DATA
 
 pytest.importorskip("onnxruntime", reason="the onnx extra is not installed")
@@ -111,7 +111,7 @@ def test_a_new_version_of_a_library_that_makes_the_export_makes_a_new_one(
 ) -> None:
     """The export's numbers depend on the exporter, the quantiser and the runtime: a cached
     file made with other versions of any of them is not reused."""
-    import headcheck.cache as cache
+    import headcheck.embed.cache as cache
 
     (tmp_path / "config.json").write_text("{}", encoding="utf-8")
     before = cache.cache_key(tmp_path)

@@ -7,7 +7,7 @@ import inspect
 
 import pytest
 
-import headcheck.scrapy
+import headcheck.integrations.scrapy
 from headcheck import ConfigurationError, Detector, Options
 from headcheck.cli import build_parser
 
@@ -117,7 +117,7 @@ def test_every_python_front_end_takes_the_options_by_name() -> None:
     options (as keywords or options=) and refuse an unknown one naming the valid ones."""
     import pandas as pd
 
-    from headcheck.frame import check_frame
+    from headcheck.integrations.frame import check_frame
 
     frame = pd.DataFrame({"title": ["a"], "text": ["b"]})
     with pytest.raises(ConfigurationError, match="check_frame: unknown option"):
@@ -134,6 +134,6 @@ def test_every_python_front_end_takes_the_options_by_name() -> None:
 
 def test_the_default_is_the_shipped_decision_in_every_front_end() -> None:
     """No threshold and no calibration given: the shipped calibrated decision decides."""
-    detector = Options().detector()
+    detector = Detector.from_options(Options())
     assert detector.calibration is not None and detector.calibration.mode == "default"
     assert detector.batch_size == 64 and detector.use_context and detector.use_cascade

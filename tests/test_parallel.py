@@ -10,7 +10,7 @@ import pytest
 
 from conftest import EXAMPLES
 from headcheck.cli import main
-from headcheck.scan import ScanOptions
+from headcheck.run.scan import ScanOptions
 
 
 def test_two_workers_write_the_same_file_as_one(tmp_path: Path) -> None:
@@ -112,8 +112,8 @@ def test_a_model_that_fails_to_load_in_a_worker_is_one_error_without_traceback(
 ) -> None:
     """A model folder that resolves but does not load: the workers' failure reaches the
     caller as one ModelError saying why, and no worker prints a traceback."""
-    from headcheck.model import ModelError
-    from headcheck.parallel import check_chunks
+    from headcheck.embed.resolve import ModelError
+    from headcheck.run.parallel import check_chunks
 
     broken = tmp_path / "broken-model"
     broken.mkdir()

@@ -15,10 +15,11 @@ import pytest
 
 from conftest import CRICKET_TITLE, EXAMPLES, POLITICS, POLITICS_TITLE, SPORTS_TITLE
 from headcheck import Detector
+from headcheck.calibrate.corpus import calibrate, load_pairs
 from headcheck.cli import main
-from headcheck.corpus import calibrate, load_pairs
-from headcheck.report import Report, ReportOptions, build_report, write_report
-from headcheck.scan import ScanOptions, scan_file
+from headcheck.report.build import Report, ReportOptions, build_report
+from headcheck.report.write import write_report
+from headcheck.run.scan import ScanOptions, scan_file
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 SCRIPT = "<script>window.__pwned=1</script>"
@@ -378,9 +379,9 @@ def test_missing_matplotlib_names_the_extra(
 
 
 def test_import_headcheck_stays_light() -> None:
-    """Neither `import headcheck` nor `import headcheck.report` loads matplotlib or torch."""
+    """Neither `import headcheck` nor `import headcheck.report.build` loads matplotlib or torch."""
     code = (
-        "import sys, headcheck, headcheck.report, headcheck.render; "
+        "import sys, headcheck, headcheck.report.build, headcheck.report.render; "
         "print(sorted(m for m in ('matplotlib', 'torch') if m in sys.modules))"
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

@@ -16,8 +16,9 @@ import pytest
 
 from conftest import POLITICS, POLITICS_TITLE, SPORTS_TITLE
 from headcheck import Detector
-from headcheck.render import CSP
-from headcheck.report import ReportOptions, write_report
+from headcheck.report.build import ReportOptions
+from headcheck.report.render import CSP
+from headcheck.report.write import write_report
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 if CHROMIUM is None:

@@ -17,8 +17,8 @@ import pytest
 
 from headcheck import Detector
 from headcheck.io import InputError, detect_format
-from headcheck.resume import detector_fingerprint, state_path
-from headcheck.scan import ScanOptions, ScanStats, scan_file
+from headcheck.run.resume import detector_fingerprint, state_path
+from headcheck.run.scan import ScanOptions, ScanStats, scan_file
 from synthetic import HashEncoder, articles, write_jsonl
 
 RUNNER = Path(__file__).parent / "scan_runner.py"
@@ -167,7 +167,7 @@ def run(source: Path, output: Path, *, resume: bool = False, **kwargs: Any) -> S
 @pytest.fixture(autouse=True)
 def checkpoint_every_batch(monkeypatch: pytest.MonkeyPatch) -> None:
     """Checkpoint at every batch, so short in-process runs have several."""
-    monkeypatch.setattr("headcheck.resume.CHECKPOINT_SECONDS", 0.0)
+    monkeypatch.setattr("headcheck.run.resume.CHECKPOINT_SECONDS", 0.0)
 
 
 @pytest.mark.parametrize(

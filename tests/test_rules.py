@@ -4,16 +4,16 @@ from __future__ import annotations
 
 import pytest
 
-from headcheck.language import dominant_script, is_language_mismatch
-from headcheck.rules import (
+from headcheck.text.boilerplate import (
     is_boilerplate_sentence,
     is_boilerplate_text,
     is_boilerplate_title,
     is_teaser,
-    rule_reasons,
     split_boilerplate,
 )
-from headcheck.text import prepare
+from headcheck.text.language import dominant_script, is_language_mismatch
+from headcheck.text.prepare import prepare
+from headcheck.text.rules import rule_reasons
 
 ARTICLE = (
     "The city council voted on Tuesday to build protected cycle lanes along the riverside road. "

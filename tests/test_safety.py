@@ -14,14 +14,14 @@ import jsonschema
 import pytest
 
 from conftest import EXAMPLES, ROOT
-from headcheck.calibration import (
+from headcheck.calibrate.calibration import (
     FORMAT_VERSION,
     MAX_FILE_BYTES,
     Calibration,
     CalibrationError,
     schema,
 )
-from headcheck.features import FEATURE_NAMES
+from headcheck.decide.features import FEATURE_NAMES
 
 F = len(FEATURE_NAMES)
 

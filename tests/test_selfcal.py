@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from headcheck import Detector
-from headcheck.corpus import calibrate
+from headcheck.calibrate.corpus import calibrate
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "fnc1-train"
 if not (DATA / "train_stances.csv").is_file():

@@ -23,8 +23,8 @@ from pyspark.sql import SparkSession
 
 from conftest import EXAMPLES
 from headcheck import Detector
+from headcheck.integrations.spark import add_headcheck_columns
 from headcheck.result import RESULT_FIELDS, result_fields
-from headcheck.spark import add_headcheck_columns
 
 
 @pytest.fixture(scope="module")
@@ -123,7 +123,7 @@ def test_a_partition_returns_a_frame_per_batch_and_warns_when_read_without_a_cor
     warning says so."""
     import pandas as pd
 
-    from headcheck.spark import score_partition
+    from headcheck.integrations.spark import score_partition
 
     rows = [json.loads(line) for line in EXAMPLES.read_text(encoding="utf-8").splitlines()]
     titles = pd.Series([r["title"] for r in rows])

@@ -1,6 +1,6 @@
 """Text preparation: cleaning, the repeated headline, sentences and the lead."""
 
-from headcheck.text import (
+from headcheck.text.prepare import (
     LEAD_CHARS,
     MAX_SENTENCES,
     lead,

@@ -47,7 +47,7 @@ def test_the_scrapy_batcher_reads_each_batch_against_its_window(hashed: Detector
     """The pipeline's batcher keeps the last `window` pairs and reads every batch against
     them: after enough batches, a batch is decided as the block of window and batch."""
     pytest.importorskip("scrapy", reason="the scrapy extra is not installed")
-    from headcheck.scrapy import _Batcher
+    from headcheck.integrations.scrapy import _Batcher
 
     batcher = _Batcher(hashed, size=16, wait=0.0, window=150)
     seen: list[tuple[str, str]] = []
@@ -66,7 +66,7 @@ def test_a_bad_window_setting_stops_the_crawl() -> None:
     from scrapy.settings import Settings
 
     from headcheck.errors import ConfigurationError
-    from headcheck.scrapy import PipelineSettings
+    from headcheck.integrations.scrapy import PipelineSettings
 
     assert PipelineSettings.from_settings(Settings({})).window == 1_000
     assert PipelineSettings.from_settings(Settings({"HEADCHECK_WINDOW": "0"})).window == 0
@@ -79,7 +79,7 @@ def test_datatrove_decides_a_window_of_documents_as_one_corpus(hashed: Detector)
     pytest.importorskip("datatrove", reason="the datatrove extra is not installed")
     from datatrove.data import Document
 
-    from headcheck.datatrove import HeadlineFilter
+    from headcheck.integrations.datatrove import HeadlineFilter
 
     step = HeadlineFilter(action="annotate", window=240)
     assert step.batch_size == 240

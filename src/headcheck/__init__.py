@@ -9,16 +9,16 @@ _os.environ.setdefault("ORT_DISABLE_TELEMETRY", "1")
 # The hub client's own switch, for the one network use there is (--allow-download).
 _os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
 
-from headcheck.calibration import CalibrationError
+from headcheck.calibrate.calibration import CalibrationError
 from headcheck.detector import Detector
+from headcheck.embed.resolve import ModelError
 from headcheck.errors import ConfigurationError, HeadcheckError
-from headcheck.frame import check_frame
+from headcheck.integrations.frame import check_frame
 from headcheck.io import InputError
-from headcheck.model import ModelError
 from headcheck.options import Options
 from headcheck.result import REASONS, CheckResult
+from headcheck.version import __version__
 
-__version__ = "0.1.0"
 __all__ = [
     "REASONS",
     "CalibrationError",

@@ -73,10 +73,10 @@ def _positive(text: str) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from headcheck import __version__
-    from headcheck.decision import DEFAULT_THRESHOLD
+    from headcheck.decide.threshold import DEFAULT_THRESHOLD
     from headcheck.io import FORMATS
-    from headcheck.scan import ON_ERROR
+    from headcheck.run.scan import ON_ERROR
+    from headcheck.version import __version__
 
     parser = argparse.ArgumentParser(
         prog="headcheck",
@@ -233,7 +233,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _report_parser(commands: Any, formats: Sequence[str], threshold: float) -> None:
-    from headcheck.report import REPORT_FORMATS
+    from headcheck.report.build import REPORT_FORMATS
 
     report = commands.add_parser(
         "report",
@@ -315,8 +315,8 @@ def _decision_arguments(parser: argparse.ArgumentParser, threshold: float) -> No
 
 def _corpus_arguments(parser: argparse.ArgumentParser, formats: Sequence[str]) -> None:
     """The input, its fields and the model: the same for every command that reads a corpus."""
+    from headcheck.embed.resolve import BACKENDS
     from headcheck.io import MAX_RECORD_BYTES
-    from headcheck.model import BACKENDS
 
     parser.add_argument("input", metavar="INPUT", help="JSONL, CSV or Parquet file; - for stdin")
     parser.add_argument(
@@ -401,8 +401,10 @@ def _options(args: argparse.Namespace, **overrides: Any) -> Any:
 
 def _detector(args: argparse.Namespace, **overrides: Any) -> Any:
     """The Detector that a command's model and decision arguments describe."""
+    from headcheck.detector import Detector
+
     options = _options(args, **overrides)
-    detector = options.detector()
+    detector = Detector.from_options(options)
     if options.calibration is not None:
         # A calibration file refused by the clear-pair check stops here, before any output
         # is written: CalibrationError, a ValueError.
@@ -470,9 +472,9 @@ def _parquet_rows(source: str) -> int | None:
 
 
 def _scan(args: argparse.Namespace) -> int:
+    from headcheck.embed.resolve import ModelError, resolve_model
     from headcheck.io import InputError, can_resume, detect_format
-    from headcheck.model import ModelError, resolve_model
-    from headcheck.scan import ScanOptions, scan_file
+    from headcheck.run.scan import ScanOptions, scan_file
 
     try:
         input_format = detect_format(args.input, args.format)
@@ -557,7 +559,7 @@ def _scan(args: argparse.Namespace) -> int:
 
 
 def _load_corpus(args: argparse.Namespace, *, max_pairs: int | None = None) -> tuple[Any, ...]:
-    from headcheck.corpus import load_pairs
+    from headcheck.calibrate.corpus import load_pairs
     from headcheck.io import InputError, detect_format
 
     try:
@@ -579,10 +581,10 @@ def _load_corpus(args: argparse.Namespace, *, max_pairs: int | None = None) -> t
 
 
 def _calibrate(args: argparse.Namespace) -> int:
-    from headcheck.calibration import CalibrationError
-    from headcheck.corpus import calibrate
+    from headcheck.calibrate.calibration import CalibrationError
+    from headcheck.calibrate.corpus import calibrate
+    from headcheck.embed.resolve import ModelError
     from headcheck.io import InputError, check_not_input
-    from headcheck.model import ModelError
 
     try:
         check_not_input(args.input, args.output)
@@ -605,7 +607,7 @@ def _calibrate(args: argparse.Namespace) -> int:
     except (ModelError, CalibrationError, ValueError, OSError) as exc:
         _fail(str(exc))
     if calibration.mode == "default":
-        from headcheck.corpus import MIN_CALIBRATION_PAIRS
+        from headcheck.calibrate.corpus import MIN_CALIBRATION_PAIRS
 
         print(
             f"headcheck: fewer than {MIN_CALIBRATION_PAIRS} usable pairs (with distinct "
@@ -638,8 +640,8 @@ def _calibrate(args: argparse.Namespace) -> int:
 def _evaluate(args: argparse.Namespace) -> int:
     import json
 
-    from headcheck.corpus import evaluate
-    from headcheck.model import ModelError
+    from headcheck.calibrate.corpus import evaluate
+    from headcheck.embed.resolve import ModelError
 
     pairs, labels, headlines = _load_corpus(args)
     try:
@@ -661,9 +663,10 @@ def _evaluate(args: argparse.Namespace) -> int:
 
 
 def _report(args: argparse.Namespace) -> int:
+    from headcheck.embed.resolve import ModelError
     from headcheck.io import InputError, detect_format
-    from headcheck.model import ModelError
-    from headcheck.report import ReportOptions, report_format, write_report
+    from headcheck.report.build import ReportOptions, report_format
+    from headcheck.report.write import write_report
 
     try:
         input_format = detect_format(args.input, args.format)

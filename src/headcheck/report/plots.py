@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 if TYPE_CHECKING:
-    from headcheck.report import Report
+    from headcheck.report.build import Report
 
 COLOURS = {"corpus": "#1f5f99", "random": "#c8372d", "near-topic": "#e08a1e", "line": "#333333"}
 DPI = 100

@@ -25,7 +25,7 @@ import unicodedata
 from collections import Counter
 from collections.abc import Sequence
 
-from headcheck import langid_model
+from headcheck.text import langid as langid_model
 
 #: The writing systems told apart, by the start of their letters' Unicode names.
 _SCRIPTS = (
@@ -111,7 +111,7 @@ def identify(text: str) -> Found:
 def identify_many(texts: Sequence[str]) -> list[Found]:
     """:func:`identify` of each text, many at once: what a batch of pairs needs.
 
-    The texts are scored with py3langid's model by :class:`headcheck.langid_model.Scorer`,
+    The texts are scored with py3langid's model by :class:`headcheck.text.langid.Scorer`,
     which walks all of them through the model's byte automaton together (one numpy step per
     byte position, instead of a Python step per byte of each text): about half of
     py3langid's own time per text on a batch, with the same languages and probabilities (to
@@ -178,7 +178,7 @@ def is_language_mismatch(
     Different scripts decide at once (a Latin site name over an Arabic story). In one script,
     both must be long enough and the identifier sure of both (see :func:`language`).
     ``found`` is what :func:`identify` already found of the headline and of the body's first
-    :data:`BODY_CHARS` characters (as :func:`headcheck.text.prepare` keeps it), so that
+    :data:`BODY_CHARS` characters (as :func:`headcheck.text.prepare.prepare` keeps it), so that
     neither is identified twice.
     """
     head_script, body_script = dominant_script(headline), dominant_script(body)

@@ -2,8 +2,8 @@
 transformer only on the uncertain band between them.
 
 The cheap stage sees, per pair, the static-embedding cosines of the headline with the lead
-and with its best sentence (:mod:`headcheck.static`) and the lexical features of
-:mod:`headcheck.features`. Two linear models, fitted when a corpus is calibrated, predict
+and with its best sentence (:mod:`headcheck.embed.static`) and the lexical features of
+:mod:`headcheck.decide.features`. Two linear models, fitted when a corpus is calibrated, predict
 from these what the full model would say: its *margin* (the calibrated mismatch logit minus
 the logit of the pair's threshold: 0 or above means flagged) and its similarity. The band is
 chosen on the calibration pairs, where the full model's answer is known: below ``low``
@@ -20,9 +20,9 @@ from typing import Any
 
 import numpy as np
 
-from headcheck.features import lexical_features
-from headcheck.static import StaticEmbedder
-from headcheck.text import Prepared
+from headcheck.decide.features import lexical_features
+from headcheck.embed.static import StaticEmbedder
+from headcheck.text.prepare import Prepared
 
 CHEAP_FEATURE_NAMES: tuple[str, ...] = (
     "static_lead_cosine",

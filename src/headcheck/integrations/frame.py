@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from headcheck.detector import Detector
+from headcheck.options import Options
 from headcheck.result import RESULT_FIELDS, RESULT_TYPES, result_fields
 
 if TYPE_CHECKING:
     import pandas as pd
-
-    from headcheck.detector import Detector
-    from headcheck.options import Options
 
 
 def check_frame(
@@ -34,8 +33,6 @@ def check_frame(
     """
     import pandas as pd
 
-    from headcheck.options import Options
-
     fields = {"title_field": title_field, "text_field": text_field}
     given.update({name: value for name, value in fields.items() if value is not None})
     settings = Options.build("check_frame", options, **given)
@@ -44,7 +41,7 @@ def check_frame(
     if problem is not None:
         raise KeyError(problem)
     if detector is None:
-        detector = settings.detector()
+        detector = Detector.from_options(settings)
     elif options is not None or set(given) - set(fields):
         unwanted = sorted(set(given) - set(fields)) or ["options"]
         raise TypeError(f"pass either detector= or detector options, not both: {unwanted}")

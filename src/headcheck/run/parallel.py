@@ -15,7 +15,7 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
-from headcheck.model import ModelError
+from headcheck.embed.resolve import ModelError
 from headcheck.result import CheckResult
 
 _detector: Any = None

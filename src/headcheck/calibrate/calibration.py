@@ -2,14 +2,14 @@
 
 A calibration holds two decisions. The *context* decision (:class:`ContextDecision`)
 decides pairs that are checked together as a corpus: boosted trees over the pair's own
-evidence and the corpus evidence of :mod:`headcheck.context`. The corpus-free decision (a
+evidence and the corpus evidence of :mod:`headcheck.decide.context`. The corpus-free decision (a
 logistic model over FEATURE_NAMES, the fields of :class:`Calibration` itself) decides pairs
 read alone: single checks, small batches, pipelines item by item, the cascade.
 
 headcheck ships one (:func:`default_calibration`), fitted offline on labelled realistic
 crawls of the development data by ``benchmarks/fit_default.py``: ``scan`` without
 ``--calibration`` decides with it. ``headcheck calibrate`` adapts it to a corpus (see
-:func:`headcheck.corpus.calibrate`): with labels, its thresholds are chosen on them.
+:func:`headcheck.calibrate.corpus.calibrate`): with labels, its thresholds are chosen on them.
 
 Stored as JSON (never pickle): coefficients, feature names, thresholds, target, model id,
 versions and corpus size. Loading reads at most MAX_FILE_BYTES, refuses NaN and Infinity,
@@ -31,12 +31,12 @@ from typing import Any, Literal
 
 import numpy as np
 
-from headcheck.boosted import Trees
-from headcheck.cascade import Cascade
-from headcheck.context import CONTEXT_FEATURE_NAMES, DEFAULT_BLOCK, NEIGHBOURS
+from headcheck.decide.boosted import Trees
+from headcheck.decide.cascade import Cascade
+from headcheck.decide.context import CONTEXT_FEATURE_NAMES, DEFAULT_BLOCK, NEIGHBOURS
+from headcheck.decide.features import FEATURE_NAMES
+from headcheck.embed.resolve import BACKENDS
 from headcheck.errors import HeadcheckError
-from headcheck.features import FEATURE_NAMES
-from headcheck.model import BACKENDS
 
 FORMAT = "headcheck-calibration"
 #: 3: fitted on the fast scoring (the sentences compared in the static space, see
@@ -106,8 +106,8 @@ class Decision(_Linear):
 
 @dataclass(frozen=True, slots=True)
 class ContextDecision:
-    """The decision for pairs checked together as a corpus (see :mod:`headcheck.context`):
-    boosted trees (:mod:`headcheck.boosted`) over CONTEXT_DECISION_NAMES, the corpus-relative
+    """The decision for pairs checked together as a corpus (see :mod:`headcheck.decide.context`):
+    boosted trees (:mod:`headcheck.decide.boosted`) over CONTEXT_DECISION_NAMES, the corpus-relative
     columns read against the corpus, with a threshold per headline-length bucket."""
 
     feature_names: tuple[str, ...]
@@ -364,13 +364,13 @@ def _fields(value: Any) -> dict[str, Any]:
 
 @functools.lru_cache(maxsize=4)
 def default_calibration(backend: str = "torch") -> Calibration:
-    """The shipped decision for ``backend`` (``headcheck/defaults/<backend>.json``), fitted
-    on labelled crawls of the development data by ``benchmarks/fit_default.py``. A backend
+    """The shipped decision for ``backend`` (``headcheck/calibrate/defaults/<backend>.json``),
+    fitted on labelled crawls of the development data by ``benchmarks/fit_default.py``. A backend
     without a file of its own uses the torch one: the int8 export's cosines differ from
     torch's by about 0.01."""
     from importlib.resources import files
 
-    folder = files("headcheck").joinpath("defaults")
+    folder = files("headcheck.calibrate").joinpath("defaults")
     stored = folder.joinpath(f"{backend}.json")
     if not stored.is_file():
         stored = folder.joinpath("torch.json")
@@ -444,7 +444,9 @@ def schema() -> dict[str, Any]:
     """The JSON Schema of calibration files (shipped as calibration.schema.json)."""
     from importlib.resources import files
 
-    return json.loads(files("headcheck").joinpath(SCHEMA_FILE).read_text(encoding="utf-8"))
+    return json.loads(
+        files("headcheck.calibrate").joinpath(SCHEMA_FILE).read_text(encoding="utf-8")
+    )
 
 
 def _check_schema(data: Any, source: str) -> None:

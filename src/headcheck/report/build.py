@@ -1,15 +1,16 @@
 """The corpus report: what a scan of a file found, to look at before trusting a threshold.
 
-Gathered here from a scanned file (its result fields are read back) or from a raw file (scored
-on the fly with :func:`headcheck.scan.scan_rows`); drawn by :mod:`headcheck.plots` and written
-as HTML or Markdown by :mod:`headcheck.render`. matplotlib is imported only to draw.
+Gathered here from a scanned file (its result fields are read back) or from a raw file
+(scored on the fly with :func:`headcheck.run.scan.scan_rows`); drawn by
+:mod:`headcheck.report.plots` and written as HTML or Markdown by
+:mod:`headcheck.report.render` (:mod:`headcheck.report.write` does both). matplotlib is
+imported only to draw.
 """
 
 from __future__ import annotations
 
 import heapq
 import math
-import os
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -19,7 +20,7 @@ from typing import Any, Literal, get_args
 
 import numpy as np
 
-from headcheck.corpus import evaluate, mismatch_scores, parse_label, repair_pairs
+from headcheck.calibrate.corpus import evaluate, mismatch_scores, parse_label, repair_pairs
 from headcheck.detector import Detector
 from headcheck.io import (
     MAX_RECORD_BYTES,
@@ -29,13 +30,12 @@ from headcheck.io import (
     Row,
     check_fields,
     check_input,
-    check_not_input,
     read_rows,
 )
+from headcheck.io.scored import is_scanned, result_of
+from headcheck.report.summary import BODY_START, Article, Summary, summarise
 from headcheck.result import CheckResult
-from headcheck.scan import ScanOptions, ScanStats, scan_rows
-from headcheck.scored import is_scanned, result_of
-from headcheck.summary import BODY_START, Article, Summary, summarise
+from headcheck.run.scan import ScanOptions, ScanStats, scan_rows
 
 ReportFormat = Literal["html", "markdown"]
 REPORT_FORMATS: tuple[str, ...] = get_args(ReportFormat)
@@ -115,7 +115,8 @@ class Report:
     repaired_flagged: dict[str, float] = field(default_factory=dict)
     confident: list[Article] = field(default_factory=list)
     borderline: list[Article] = field(default_factory=list)
-    #: With labels: headcheck.corpus.evaluate's metrics, the labels and the mismatch scores.
+    #: With labels: headcheck.calibrate.corpus.evaluate's metrics, the labels and the mismatch
+    #: scores.
     evaluation: dict[str, Any] | None = None
     labels: np.ndarray | None = None
     scores: np.ndarray | None = None
@@ -320,59 +321,3 @@ def _examples(articles: list[Article], n: int) -> tuple[list[Article], list[Arti
         n - len(near_flag), (a for a in scored if not a.result.is_mismatch), key=_score
     )
     return confident, sorted(near_flag + near_clear, key=_score, reverse=True)
-
-
-def write_report(
-    source: str,
-    destination: str,
-    *,
-    detector: Detector,
-    options: ReportOptions,
-    input_format: Format,
-    output_format: ReportFormat,
-    plot_dir: str | os.PathLike[str] | None = None,
-    progress: Callable[[int], None] | None = None,
-    meter: ReadMeter | None = None,
-) -> Report:
-    """Build the report of ``source`` and write it to ``destination`` ("-": standard output).
-
-    HTML embeds its plots; Markdown (for a CI job summary, which shows no local or data-URI
-    images) carries tables only, and links the plots when ``plot_dir`` is given, where every
-    plot is written as a PNG file.
-    """
-    from headcheck import render
-
-    check_not_input(source, destination)
-    if output_format not in REPORT_FORMATS:
-        raise ValueError(
-            f"output format must be one of {', '.join(REPORT_FORMATS)}, got {output_format!r}"
-        )
-    drawing = output_format == "html" or plot_dir is not None
-    if drawing:
-        from headcheck import plots
-
-        plots.require()
-    report = build_report(
-        source,
-        detector=detector,
-        options=options,
-        input_format=input_format,
-        progress=progress,
-        meter=meter,
-    )
-    images = plots.draw(report) if drawing else []
-    links: dict[str, str] = {}
-    if plot_dir is not None:
-        folder = Path(plot_dir)
-        folder.mkdir(parents=True, exist_ok=True)
-        base = Path(destination).resolve().parent if destination != "-" else Path.cwd()
-        for image in images:
-            path = folder / f"{image.name}.png"
-            path.write_bytes(image.png)
-            links[image.name] = Path(os.path.relpath(path.resolve(), base)).as_posix()
-    if output_format == "html":
-        text = render.html(report, images)
-    else:
-        text = render.markdown(report, images, links)
-    render.write_text(destination, text)
-    return report

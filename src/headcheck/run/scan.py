@@ -11,7 +11,6 @@ from dataclasses import dataclass, field
 from itertools import chain, islice
 from typing import Any, Literal, get_args
 
-from headcheck import resume as checkpoints
 from headcheck.detector import Detector
 from headcheck.io import (
     MAX_RECORD_BYTES,
@@ -38,6 +37,7 @@ from headcheck.result import (
     UNREADABLE,
     result_fields,
 )
+from headcheck.run import resume as checkpoints
 
 OnError = Literal["fail", "skip"]
 ON_ERROR: tuple[str, ...] = get_args(OnError)
@@ -170,7 +170,7 @@ def scan_rows(
         if not after:
             workers = 1
     if workers > 1:
-        from headcheck.parallel import check_chunks
+        from headcheck.run.parallel import check_chunks
 
         checked = check_chunks(pairs(), detector.options(), workers=workers)
     else:
@@ -242,7 +242,7 @@ def scan_file(
     """Check every record of ``source`` and write the results to ``destination`` ("-": stdio).
 
     Output to a plain JSONL or CSV file from an input file is checkpointed as it goes (see
-    :mod:`headcheck.resume`); with ``resume`` a run killed before it finished continues from
+    :mod:`headcheck.run.resume`); with ``resume`` a run killed before it finished continues from
     its last checkpoint (or starts afresh when there is none), giving the same output.
     ``meter`` (:class:`~headcheck.io.ReadMeter`) follows how far the input has been read.
     """

@@ -19,8 +19,14 @@ from pathlib import Path
 
 import numpy as np
 
-from headcheck.cache import cache_dir, cache_key, read_verified, warn_rebuild, write_atomically
-from headcheck.model import ModelError, quiet_loading
+from headcheck.embed.cache import (
+    cache_dir,
+    cache_key,
+    read_verified,
+    warn_rebuild,
+    write_atomically,
+)
+from headcheck.embed.resolve import ModelError, quiet_loading
 
 #: Exponent of the row norm that weights each word piece (chosen on FNC-1, see above).
 WEIGHT_POWER = 8

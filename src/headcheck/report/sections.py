@@ -1,4 +1,4 @@
-"""What the report says, section by section, as plain rows of text; :mod:`headcheck.render`
+"""What the report says, section by section, as plain rows of text; :mod:`headcheck.report.render`
 writes them as HTML or Markdown (and does all the escaping)."""
 
 from __future__ import annotations
@@ -9,10 +9,10 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from headcheck.summary import BODY_START, Article, RateRow
+from headcheck.report.summary import BODY_START, Article, RateRow
 
 if TYPE_CHECKING:
-    from headcheck.report import Report
+    from headcheck.report.build import Report
 
 
 def _pct(share: float) -> str:

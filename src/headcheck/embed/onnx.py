@@ -5,7 +5,7 @@ sentence-transformers 6, so this module does the three steps itself:
 
 1. on first use, export the model's transformer with ``torch.onnx`` and quantise its weights
    to int8 with ONNX Runtime's dynamic quantisation; the file is cached in the user cache
-   folder (:func:`headcheck.cache.cache_dir`) under a key of the model folder and versions,
+   folder (:func:`headcheck.embed.cache.cache_dir`) under a key of the model folder and versions,
    so later runs (and other processes) load it without torch;
 2. tokenise with the model's own ``tokenizer.json`` (the ``tokenizers`` library);
 3. run it with ``onnxruntime`` and mean-pool the token vectors, as the model's pooling
@@ -26,7 +26,7 @@ from typing import Any
 
 import numpy as np
 
-from headcheck.cache import (
+from headcheck.embed.cache import (
     cache_dir,
     cache_key,
     private_folder,
@@ -34,7 +34,7 @@ from headcheck.cache import (
     warn_rebuild,
     write_atomically,
 )
-from headcheck.model import DEFAULT_MODEL_NAME, ModelError, quiet_loading, resolve_model
+from headcheck.embed.resolve import DEFAULT_MODEL_NAME, ModelError, quiet_loading, resolve_model
 
 #: Texts are cut to this many word pieces when the model folder does not say.
 DEFAULT_MAX_TOKENS = 256

@@ -11,18 +11,18 @@ from typing import Any
 
 import numpy as np
 
-from headcheck.calibration import (
+from headcheck.calibrate.calibration import (
     Calibration,
     CalibrationError,
     default_calibration,
     labelled_thresholds,
 )
-from headcheck.cascade import DEFAULT_TOLERANCE, Cascade, cheap_features, fit_cascade
-from headcheck.context import DEFAULT_BLOCK, NEIGHBOURS
+from headcheck.decide.cascade import DEFAULT_TOLERANCE, Cascade, cheap_features, fit_cascade
+from headcheck.decide.context import DEFAULT_BLOCK, NEIGHBOURS
+from headcheck.decide.features import FEATURE_NAMES
 from headcheck.detector import Detector, _has_word, input_problem
-from headcheck.features import FEATURE_NAMES
 from headcheck.result import CheckResult
-from headcheck.text import Prepared, prepare, prepare_many
+from headcheck.text.prepare import Prepared, prepare, prepare_many
 
 #: Neighbours a hard re-pairing is drawn from, and the cosine above which a neighbour is
 #: taken for a copy of the same story (and skipped).
@@ -134,12 +134,12 @@ def calibrate(
     tolerance: float = DEFAULT_TOLERANCE,
     context: bool = True,
 ) -> Calibration:
-    """Adapt the shipped decision (:func:`~headcheck.calibration.default_calibration`) to a
-    corpus.
+    """Adapt the shipped decision
+    (:func:`~headcheck.calibrate.calibration.default_calibration`) to a corpus.
 
     Both of its models stay as shipped: a crawl's faults are of unknown kinds and share, so
     they are not learned from it. Without labels the corpus is read as ``scan`` reads it,
-    the cascade's cheap stage is fitted on its pairs (see :mod:`headcheck.cascade`,
+    the cascade's cheap stage is fitted on its pairs (see :mod:`headcheck.decide.cascade`,
     ``tolerance`` disagreements allowed) and the file records the share the decision flags.
     With labels (1 = mismatch), the thresholds of both decisions are chosen on the corpus's
     genuine pairs to flag ``target`` of them, rule flags included. A corpus of fewer than

@@ -27,13 +27,13 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from headcheck.language import reported
 from headcheck.result import CheckResult
-from headcheck.rules import rule_reasons
+from headcheck.text.language import reported
+from headcheck.text.rules import rule_reasons
 
 if TYPE_CHECKING:
-    from headcheck.model import Encoder
-    from headcheck.text import Prepared
+    from headcheck.embed.resolve import Encoder
+    from headcheck.text.prepare import Prepared
 
 #: A pair whose e5 cosine of headline and lead is under this is flagged ``low_similarity``.
 #: Chosen on English rows read by the tier: 1.7% of the genuine rows of the English real
@@ -105,7 +105,7 @@ def _best_other(rows: np.ndarray, columns: np.ndarray, own: np.ndarray) -> np.nd
 def revise(results: list[CheckResult], kept: dict[int, Kept]) -> None:
     """Flag, in ``results``, the routed pairs of a block whose body fits another routed
     headline, or whose headline fits another routed body carrying it, better by MARGIN."""
-    from headcheck.context import cut_copies
+    from headcheck.decide.context import cut_copies
 
     # A body that is the start of a much longer routed body is that story cut short.
     for k, cut in zip(kept, cut_copies([u.text for u, _, _ in kept.values()]), strict=True):

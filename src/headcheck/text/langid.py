@@ -1,6 +1,6 @@
 """py3langid's model, read once, and its naive Bayes scoring of many texts at once.
 
-:func:`headcheck.language.identify_many` is the one caller: this module holds how the model
+:func:`headcheck.text.language.identify_many` is the one caller: this module holds how the model
 is loaded (from the cache folder, where it is kept unpacked) and scored (:class:`Scorer`),
 so that the language rules read apart from the arithmetic.
 """
@@ -45,7 +45,7 @@ def model_arrays() -> dict[str, Any]:
     import numpy as np
     from py3langid.langid import MODEL_DIR, MODEL_FILE
 
-    from headcheck.cache import cache_dir, read_verified, warn_rebuild, write_atomically
+    from headcheck.embed.cache import cache_dir, read_verified, warn_rebuild, write_atomically
 
     path = cache_dir() / "langid" / f"py3langid-{version('py3langid')}.npz"
     data, problem = read_verified(path)

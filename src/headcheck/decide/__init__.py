@@ -1,0 +1,1 @@
+"""How a pair is decided: its features, the corpus evidence, the decisions."""

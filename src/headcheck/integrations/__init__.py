@@ -1,0 +1,1 @@
+"""headcheck inside other tools: pandas, Scrapy, datatrove, Spark."""

@@ -1,0 +1,1 @@
+"""The corpus report: counts, figures, and the HTML or Markdown page."""

@@ -1,0 +1,1 @@
+"""Running a check over a file: the scan, its checkpoints, worker processes."""

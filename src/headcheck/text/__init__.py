@@ -1,0 +1,1 @@
+"""Text before it is embedded: cleaning and cutting, boilerplate rules, languages."""
