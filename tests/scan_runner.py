@@ -16,7 +16,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).parent))
 
 from headcheck import Detector
-from headcheck.io import detect_format
+from headcheck.io.formats import detect_format
 from headcheck.run.scan import ScanOptions, scan_file
 from peak import own_peak_rss_mb
 from synthetic import HashEncoder

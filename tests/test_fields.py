@@ -11,7 +11,8 @@ import pytest
 
 from conftest import POLITICS, POLITICS_TITLE
 from headcheck.cli import EXIT_USAGE, main
-from headcheck.io import FIELD_CHECK_RECORDS, FieldError, Row, check_fields
+from headcheck.io.fields import FIELD_CHECK_RECORDS, FieldError, check_fields
+from headcheck.io.formats import Row
 
 
 def run(args: list[str]) -> int:

@@ -15,7 +15,8 @@ from hypothesis import strategies as st
 
 from conftest import POLITICS, POLITICS_TITLE
 from headcheck import Detector
-from headcheck.io import open_writer, read_rows
+from headcheck.io.readers import read_rows
+from headcheck.io.writers import open_writer
 from headcheck.result import REASONS, UNSCORED_REASONS, CheckResult, result_fields
 from headcheck.text.prepare import MAX_BODY_CHARS, prepare
 

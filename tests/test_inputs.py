@@ -14,7 +14,9 @@ import pytest
 
 from conftest import EXAMPLES, POLITICS, POLITICS_TITLE, SPORTS_TITLE
 from headcheck.cli import EXIT_OK, EXIT_USAGE, build_parser, main
-from headcheck.io import ReadMeter, detect_delimiter, read_rows
+from headcheck.io.csvfile import detect_delimiter
+from headcheck.io.formats import ReadMeter
+from headcheck.io.readers import read_rows
 
 ROWS = [json.loads(line) for line in EXAMPLES.read_text(encoding="utf-8").splitlines()]
 

@@ -443,14 +443,14 @@ def test_a_map_column_is_written_as_json(tmp_path: Path) -> None:
 def test_a_later_value_that_does_not_fit_its_column_is_a_clear_error(tmp_path: Path) -> None:
     """Parquet has one type a column: an id that is a number in the first row group and a
     list later stops the run with exit 2, naming the field, and leaves no file."""
-    from headcheck.io import ParquetWriter
+    from headcheck.io.parquet import ParquetWriter
 
     out = tmp_path / "out.parquet"
     writer = ParquetWriter(str(out), rows_per_group=2)
     writer.write({"id": 1})
     writer.write({"id": 2})
     writer.write({"id": [3]})
-    from headcheck.io import InputError
+    from headcheck.io.formats import InputError
 
     with pytest.raises(InputError, match="field 'id' holds int64 values in the first row group"):
         writer.close()

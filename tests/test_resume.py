@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from headcheck import Detector
-from headcheck.io import InputError, detect_format
+from headcheck.io.formats import InputError, detect_format
 from headcheck.run.resume import detector_fingerprint, state_path
 from headcheck.run.scan import ScanOptions, ScanStats, scan_file
 from synthetic import HashEncoder, articles, write_jsonl

@@ -14,7 +14,7 @@ from headcheck.detector import Detector
 from headcheck.embed.resolve import ModelError
 from headcheck.errors import ConfigurationError, HeadcheckError
 from headcheck.integrations.frame import check_frame
-from headcheck.io import InputError
+from headcheck.io.formats import InputError
 from headcheck.options import Options
 from headcheck.result import REASONS, CheckResult
 from headcheck.version import __version__

@@ -43,7 +43,7 @@ def _whole(text: str, least: int) -> int:
 
 
 def _delimiter(text: str) -> str:
-    from headcheck.io import check_delimiter
+    from headcheck.io.csvfile import check_delimiter
 
     if text in ("\\t", "tab", "TAB"):
         return "\t"
@@ -74,7 +74,7 @@ def _positive(text: str) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     from headcheck.decide.threshold import DEFAULT_THRESHOLD
-    from headcheck.io import FORMATS
+    from headcheck.io.formats import FORMATS
     from headcheck.run.scan import ON_ERROR
     from headcheck.version import __version__
 
@@ -316,7 +316,7 @@ def _decision_arguments(parser: argparse.ArgumentParser, threshold: float) -> No
 def _corpus_arguments(parser: argparse.ArgumentParser, formats: Sequence[str]) -> None:
     """The input, its fields and the model: the same for every command that reads a corpus."""
     from headcheck.embed.resolve import BACKENDS
-    from headcheck.io import MAX_RECORD_BYTES
+    from headcheck.io.formats import MAX_RECORD_BYTES
 
     parser.add_argument("input", metavar="INPUT", help="JSONL, CSV or Parquet file; - for stdin")
     parser.add_argument(
@@ -423,7 +423,7 @@ def _progress_bar(
     """(update with the articles checked, close, the ReadMeter to read with): a bar with a
     total and an ETA, in bytes of the input file (JSONL, CSV, .gz: compressed bytes), or in
     rows of a Parquet file; a count without a total on a stream."""
-    from headcheck.io import ReadMeter
+    from headcheck.io.formats import ReadMeter
 
     if not enabled:
         return None, lambda: None, None
@@ -458,7 +458,7 @@ def _progress_bar(
 
 def _parquet_rows(source: str) -> int | None:
     """The rows of a Parquet file (or folder of them), from its footer; None when unknown."""
-    from headcheck.io import is_stream, part_files
+    from headcheck.io.formats import is_stream, part_files
 
     if is_stream(source):
         return None
@@ -473,7 +473,8 @@ def _parquet_rows(source: str) -> int | None:
 
 def _scan(args: argparse.Namespace) -> int:
     from headcheck.embed.resolve import ModelError, resolve_model
-    from headcheck.io import InputError, can_resume, detect_format
+    from headcheck.io.formats import InputError, detect_format
+    from headcheck.io.writers import can_resume
     from headcheck.run.scan import ScanOptions, scan_file
 
     try:
@@ -560,7 +561,7 @@ def _scan(args: argparse.Namespace) -> int:
 
 def _load_corpus(args: argparse.Namespace, *, max_pairs: int | None = None) -> tuple[Any, ...]:
     from headcheck.calibrate.corpus import load_pairs
-    from headcheck.io import InputError, detect_format
+    from headcheck.io.formats import InputError, detect_format
 
     try:
         fmt = detect_format(args.input, args.format)
@@ -584,7 +585,7 @@ def _calibrate(args: argparse.Namespace) -> int:
     from headcheck.calibrate.calibration import CalibrationError
     from headcheck.calibrate.corpus import calibrate
     from headcheck.embed.resolve import ModelError
-    from headcheck.io import InputError, check_not_input
+    from headcheck.io.formats import InputError, check_not_input
 
     try:
         check_not_input(args.input, args.output)
@@ -664,7 +665,7 @@ def _evaluate(args: argparse.Namespace) -> int:
 
 def _report(args: argparse.Namespace) -> int:
     from headcheck.embed.resolve import ModelError
-    from headcheck.io import InputError, detect_format
+    from headcheck.io.formats import InputError, detect_format
     from headcheck.report.build import ReportOptions, report_format
     from headcheck.report.write import write_report
 

@@ -143,8 +143,9 @@ class Detector:
     calibration's, else onnx where onnxruntime is installed, else torch), ``cascade`` (decide
     clear-cut pairs with the calibration's cheap first stage, see
     :mod:`headcheck.decide.cascade`; needs a calibration that holds one), ``threads`` (CPU
-    threads the model may use) and ``context`` (read the pairs given to one ``check_many`` call together as a corpus, in
-    blocks, with the calibration's context decision; see :mod:`headcheck.decide.context`).
+    threads the model may use) and ``context`` (read the pairs given to one ``check_many``
+    call together as a corpus, in blocks, with the calibration's context decision; see
+    :mod:`headcheck.decide.context`).
     """
 
     def __init__(

@@ -152,7 +152,7 @@ class Options:
         """What to tell the user when the title or text field is not among a frame's
         ``columns`` (``where``: "the frame", "the DataFrame"), closest names first; None when
         both are there."""
-        from headcheck.io import closest_first
+        from headcheck.io.fields import closest_first
 
         for option in ("title_field", "text_field"):
             column = getattr(self, option)

@@ -248,7 +248,7 @@ class Calibration(_Linear):
 
     def save(self, path: str | os.PathLike[str]) -> None:
         """Write the file (whole, through a partial file and a rename)."""
-        from headcheck.io import write_whole
+        from headcheck.io.partial import write_whole
 
         write_whole(os.fspath(path), self.to_json() + "\n")
 

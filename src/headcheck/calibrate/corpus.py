@@ -377,7 +377,9 @@ def load_pairs(
     With ``max_pairs``, a fixed-seed uniform sample of that many records is kept (reservoir
     sampling: the file is read once and never held whole).
     """
-    from headcheck.io import MAX_RECORD_BYTES, InputError, check_fields, read_rows
+    from headcheck.io.fields import check_fields
+    from headcheck.io.formats import MAX_RECORD_BYTES, InputError
+    from headcheck.io.readers import read_rows
 
     rng = np.random.default_rng(seed)
     kept: list[tuple[tuple[Any, Any], int | None]] = []

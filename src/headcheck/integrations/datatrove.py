@@ -20,7 +20,7 @@ except ImportError as exc:  # pragma: no cover - depends on the environment
 
 from headcheck.detector import Detector
 from headcheck.errors import ConfigurationError
-from headcheck.io import FIELD_CHECK_RECORDS, missing_fields
+from headcheck.io.fields import FIELD_CHECK_RECORDS, missing_fields
 from headcheck.options import Options
 from headcheck.result import result_fields
 
@@ -46,7 +46,7 @@ class HeadlineFilter(BaseFilter):
     (the context decision, once it holds a hundred distinct bodies); ``window=0`` or
     ``context=False`` decides each document on its own.
 
-    When none of the first :data:`~headcheck.io.FIELD_CHECK_RECORDS` documents of a task has
+    When none of the first :data:`~headcheck.io.fields.FIELD_CHECK_RECORDS` documents of a task has
     the headline field, the task stops with the keys they have (a wrong name would otherwise
     drop every document as ``missing_title``).
     """

@@ -21,7 +21,7 @@ hundred distinct bodies have been seen; 0 decides each item on its own; at most 
 
 A wrong field name fails closed too: an item class that does not declare the headline field
 stops the crawl at the first item; for dict items, when none of the first
-:data:`~headcheck.io.FIELD_CHECK_RECORDS` items (or of a shorter crawl) has it, the crawl is
+:data:`~headcheck.io.fields.FIELD_CHECK_RECORDS` items (or of a shorter crawl) has it, the crawl is
 closed (finish reason ``headcheck_missing_field``) with an error naming the fields the items
 have, closest first, and later items are dropped rather than passed on unchecked.
 
@@ -55,7 +55,7 @@ from headcheck.calibrate.calibration import Calibration, CalibrationError
 from headcheck.detector import Detector
 from headcheck.embed.resolve import ModelError, resolve_model
 from headcheck.errors import ConfigurationError
-from headcheck.io import FIELD_CHECK_RECORDS, closest_first, missing_fields
+from headcheck.io.fields import FIELD_CHECK_RECORDS, closest_first, missing_fields
 from headcheck.options import Options
 from headcheck.result import CheckResult, result_fields
 

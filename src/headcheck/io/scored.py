@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from headcheck.io import InputError
+from headcheck.io.formats import InputError
 from headcheck.result import (
     EVIDENCE_FIELD,
     MISMATCH_FIELD,

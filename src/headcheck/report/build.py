@@ -22,16 +22,9 @@ import numpy as np
 
 from headcheck.calibrate.corpus import evaluate, mismatch_scores, parse_label, repair_pairs
 from headcheck.detector import Detector
-from headcheck.io import (
-    MAX_RECORD_BYTES,
-    Format,
-    InputError,
-    ReadMeter,
-    Row,
-    check_fields,
-    check_input,
-    read_rows,
-)
+from headcheck.io.fields import check_fields
+from headcheck.io.formats import MAX_RECORD_BYTES, Format, InputError, ReadMeter, Row, check_input
+from headcheck.io.readers import read_rows
 from headcheck.io.scored import is_scanned, result_of
 from headcheck.report.summary import BODY_START, Article, Summary, summarise
 from headcheck.result import CheckResult

@@ -148,6 +148,6 @@ def write_text(destination: str, text: str) -> None:
         sys.stdout.write(text)
         sys.stdout.flush()
         return
-    from headcheck.io import write_whole
+    from headcheck.io.partial import write_whole
 
     write_whole(destination, text)

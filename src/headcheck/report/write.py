@@ -7,7 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from headcheck.detector import Detector
-from headcheck.io import Format, ReadMeter, check_not_input
+from headcheck.io.formats import Format, ReadMeter, check_not_input
 from headcheck.report import plots, render
 from headcheck.report.build import (
     REPORT_FORMATS,

@@ -18,7 +18,8 @@ import os
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from headcheck.io import InputError, part_files, write_whole
+from headcheck.io.formats import InputError, part_files
+from headcheck.io.partial import write_whole
 
 #: The state file's format; a file of another version is refused.
 STATE_VERSION = 2
@@ -66,7 +67,7 @@ class Checkpoint:
     """How far a run got: ``rows`` input rows are covered by the first ``size`` bytes of the
     partial output. ``fields`` is the CSV header; ``counts`` the ScanStats so far;
     ``partial`` the partial file's name (in the output's folder; not predictable, see
-    :func:`headcheck.io.create_partial`)."""
+    :func:`headcheck.io.partial.create_partial`)."""
 
     run: dict[str, Any]
     rows: int

@@ -12,21 +12,20 @@ from itertools import chain, islice
 from typing import Any, Literal, get_args
 
 from headcheck.detector import Detector
-from headcheck.io import (
+from headcheck.io.fields import check_fields
+from headcheck.io.formats import (
     MAX_RECORD_BYTES,
     Format,
     InputError,
     ReadMeter,
     Row,
-    can_resume,
-    check_fields,
     check_input,
     check_not_input,
     is_stream,
-    open_writer,
-    output_error,
-    read_rows,
 )
+from headcheck.io.partial import output_error
+from headcheck.io.readers import read_rows
+from headcheck.io.writers import can_resume, open_writer
 from headcheck.result import (
     EVIDENCE_FIELD,
     MISMATCH_FIELD,
@@ -244,7 +243,7 @@ def scan_file(
     Output to a plain JSONL or CSV file from an input file is checkpointed as it goes (see
     :mod:`headcheck.run.resume`); with ``resume`` a run killed before it finished continues from
     its last checkpoint (or starts afresh when there is none), giving the same output.
-    ``meter`` (:class:`~headcheck.io.ReadMeter`) follows how far the input has been read.
+    ``meter`` (:class:`~headcheck.io.formats.ReadMeter`) follows how far the input has been read.
     """
     check_input(source)
     check_not_input(source, destination)
