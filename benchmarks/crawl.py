@@ -116,7 +116,7 @@ def install_memo(backend: str, cache: Path | None) -> MemoEncoder:
 
 
 def headcheck(*args: str) -> None:
-    from headcheck.cli import main
+    from headcheck.cli.main import main
 
     code = main([*args, "--no-progress", "--quiet"] if args[0] == "scan" else list(args))
     if code != 0:

@@ -35,7 +35,7 @@ KINDS = (
 
 
 def scan(plain: Path, out: Path, model: str) -> float:
-    from headcheck.cli import main
+    from headcheck.cli.main import main
 
     options = [] if model == "default" else ["--model", model]
     started = time.perf_counter()

@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 
 from conftest import EXAMPLES, POLITICS, POLITICS_TITLE, SPORTS_TITLE
-from headcheck.cli import main
+from headcheck.cli.main import main
 
 ROWS = [
     {"id": 1, "title": POLITICS_TITLE, "text": POLITICS},
@@ -341,12 +341,14 @@ def test_an_error_headcheck_reports_is_one_line_and_exit_2(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Any HeadcheckError that a command does not catch itself ends in one line, exit 2."""
-    import headcheck.cli as cli
+    import headcheck.cli.scan
+    from headcheck.cli.common import EXIT_USAGE
+    from headcheck.cli.main import main
     from headcheck.errors import HeadcheckError
 
     def fails(args: object) -> int:
         raise HeadcheckError("something the user can fix")
 
-    monkeypatch.setattr(cli, "_scan", fails)
-    assert cli.main(["scan", str(tmp_path / "x.jsonl")]) == cli.EXIT_USAGE
+    monkeypatch.setattr(headcheck.cli.scan, "command", fails)
+    assert main(["scan", str(tmp_path / "x.jsonl")]) == EXIT_USAGE
     assert capsys.readouterr().err == "headcheck: error: something the user can fix\n"

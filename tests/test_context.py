@@ -176,7 +176,7 @@ def test_calibrate_keeps_the_shipped_decision_that_scan_uses(
     cheap stage; `scan` reads the file as one corpus with it (its verdicts are check_many's
     over the whole file), and `--no-context` gives the corpus-free verdicts."""
     from headcheck.calibrate.calibration import default_calibration
-    from headcheck.cli import main
+    from headcheck.cli.main import main
 
     genuine, wrong = _fnc1_sample(MIN_CALIBRATION_PAIRS + 20)
     crawl = tmp_path / "crawl.jsonl"

@@ -173,7 +173,7 @@ def test_the_default_decision_holds_on_a_realistic_crawl(
 def test_swapped_titles_get_each_other_as_suggestions(tmp_path: Path) -> None:
     """Two swapped headlines in a crawl: each flagged pair suggests the other's headline, and
     `scan --id-field` names the record it comes from."""
-    from headcheck.cli import main
+    from headcheck.cli.main import main
 
     with open(FNC1 / "train_bodies.csv", encoding="utf-8", newline="") as f:
         text = {r["Body ID"]: r["articleBody"] for r in csv.DictReader(f)}

@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 
 from conftest import POLITICS, POLITICS_TITLE
-from headcheck.cli import EXIT_USAGE, main
+from headcheck.cli.common import EXIT_USAGE
+from headcheck.cli.main import main
 from headcheck.io.fields import FIELD_CHECK_RECORDS, FieldError, check_fields
 from headcheck.io.formats import Row
 

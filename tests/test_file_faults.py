@@ -15,7 +15,7 @@ import pytest
 
 from conftest import POLITICS, POLITICS_TITLE, SPORTS_TITLE
 from headcheck import Detector
-from headcheck.cli import main
+from headcheck.cli.main import main
 
 
 @pytest.fixture(autouse=True)

@@ -13,7 +13,9 @@ from pathlib import Path
 import pytest
 
 from conftest import EXAMPLES, POLITICS, POLITICS_TITLE, SPORTS_TITLE
-from headcheck.cli import EXIT_OK, EXIT_USAGE, build_parser, main
+from headcheck.cli.common import EXIT_OK, EXIT_USAGE
+from headcheck.cli.main import main
+from headcheck.cli.parser import build_parser
 from headcheck.io.csvfile import detect_delimiter
 from headcheck.io.formats import ReadMeter
 from headcheck.io.readers import read_rows

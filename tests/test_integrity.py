@@ -631,7 +631,7 @@ def peak_rss_mb(args: Sequence[str | Path]) -> tuple[float, subprocess.Completed
         "import sys\n"
         f"sys.path.insert(0, {str(Path(__file__).parent)!r})\n"
         "from peak import own_peak_rss_mb\n"
-        "from headcheck.cli import main\n"
+        "from headcheck.cli.main import main\n"
         "status = main(sys.argv[1:])\n"
         "print(f'PEAK {own_peak_rss_mb() * 1024:.0f}', file=sys.stderr)\n"
         "sys.exit(status)\n"

@@ -9,7 +9,7 @@ import pytest
 
 import headcheck.integrations.scrapy
 from headcheck import ConfigurationError, Detector, Options
-from headcheck.cli import build_parser
+from headcheck.cli.parser import build_parser
 
 #: The CLI's flag for each option (a True default is turned off with --no-...).
 CLI_FLAGS = {
@@ -37,10 +37,10 @@ def test_the_cli_has_a_flag_for_every_option_with_the_same_default() -> None:
     )
     flags = {flag for action in scan._actions for flag in action.option_strings}
     assert set(CLI_FLAGS.values()) <= flags
-    from headcheck.cli import _options
+    from headcheck.cli.common import options_from
 
     args = build_parser().parse_args(["scan", "in.jsonl"])
-    assert _options(args) == Options()
+    assert options_from(args) == Options()
 
 
 def test_the_scrapy_settings_are_the_options_in_capitals() -> None:

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from conftest import EXAMPLES
-from headcheck.cli import main
+from headcheck.cli.main import main
 from headcheck.run.scan import ScanOptions
 
 

@@ -16,7 +16,7 @@ import pytest
 from conftest import CRICKET_TITLE, EXAMPLES, POLITICS, POLITICS_TITLE, SPORTS_TITLE
 from headcheck import Detector
 from headcheck.calibrate.corpus import calibrate, load_pairs
-from headcheck.cli import main
+from headcheck.cli.main import main
 from headcheck.report.build import Report, ReportOptions, build_report
 from headcheck.report.write import write_report
 from headcheck.run.scan import ScanOptions, scan_file

@@ -326,7 +326,8 @@ def test_ctrl_c_in_the_cli_keeps_the_partial_output_and_says_resume(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """Ctrl-C ends the CLI with status 130 and a hint to resume; the partial file stays."""
-    from headcheck import cli
+    from headcheck.cli.common import EXIT_INTERRUPTED
+    from headcheck.cli.main import main
 
     source = write_jsonl(tmp_path / "in.jsonl", articles(100))
     out = tmp_path / "out.jsonl"
@@ -335,8 +336,8 @@ def test_ctrl_c_in_the_cli_keeps_the_partial_output_and_says_resume(
         lambda **_: Detector(encoder=InterruptedEncoder(calls=4), batch_size=8, calibration=None),
     )
     # In this process (workers would build detectors of their own, without the patch).
-    status = cli.main(["scan", str(source), "-o", str(out), "-q", "--workers", "1"])
-    assert status == cli.EXIT_INTERRUPTED
+    status = main(["scan", str(source), "-o", str(out), "-q", "--workers", "1"])
+    assert status == EXIT_INTERRUPTED
     assert "interrupted; rerun with --resume to continue" in capsys.readouterr().err
     assert Path(partial_path(out)).exists() and Path(state_path(str(out))).exists()
     assert not out.exists()

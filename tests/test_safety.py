@@ -151,7 +151,7 @@ def getaddrinfo(host, *args, **kwargs):
     return real_getaddrinfo(host, *args, **kwargs)
 socket.socket.connect = connect
 socket.getaddrinfo = getaddrinfo
-from headcheck.cli import main
+from headcheck.cli.main import main
 try:
     status = main(sys.argv[1:])
 finally:

@@ -163,7 +163,7 @@ def test_disabled_the_crawl_runs_without_the_check(tmp_path: Path) -> None:
 def test_calibration_file_drives_the_decision(tmp_path: Path) -> None:
     """With HEADCHECK_CALIBRATION, items carry the calibrated mismatch probability."""
     from conftest import EXAMPLES
-    from headcheck.cli import main
+    from headcheck.cli.main import main
 
     calibration = tmp_path / "calibration.json"
     assert main(["calibrate", str(EXAMPLES), "--label-field", "label", "-o", str(calibration)]) == 0

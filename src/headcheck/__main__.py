@@ -2,6 +2,6 @@
 
 import sys
 
-from headcheck.cli import main
+from headcheck.cli.main import main
 
 sys.exit(main())

@@ -1,0 +1,2 @@
+"""The `headcheck` command line: parser, commands and what they share (see
+:mod:`headcheck.cli.main`)."""
