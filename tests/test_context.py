@@ -20,8 +20,9 @@ from headcheck.calibrate.calibration import (
 )
 from headcheck.calibrate.corpus import MIN_CALIBRATION_PAIRS
 from headcheck.decide.boosted import Trees
-from headcheck.decide.context import INDEX_FEATURE_NAMES, MIN_BODIES, CorpusIndex, cut_copies
+from headcheck.decide.context import INDEX_FEATURE_NAMES, MIN_BODIES, CorpusIndex
 from headcheck.decide.features import FEATURE_NAMES
+from headcheck.decide.teasers import cut_copies
 
 FNC1 = Path(__file__).resolve().parents[2] / "shared" / "data" / "fnc1-train"
 REPEAT = CONTEXT_DECISION_NAMES.index("headline_repeat")

@@ -17,7 +17,8 @@ from headcheck import Detector
 from headcheck.calibrate.calibration import CONTEXT_DECISION_NAMES, default_calibration
 from headcheck.calibrate.corpus import MIN_CALIBRATION_PAIRS, calibrate, usable_pairs
 from headcheck.decide.boosted import Trees
-from headcheck.decide.context import anchors, relative_to_corpus, teasers
+from headcheck.decide.relative import anchors, relative_to_corpus
+from headcheck.decide.teasers import teasers
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 FNC1 = SHARED / "data" / "fnc1-train"

@@ -17,7 +17,6 @@ LONG: dict[str, str] = {
     "headcheck.detector": "split pending: the decision paths move behind one interface",
     "headcheck.calibrate.calibration": "split pending: the file format and the decisions",
     "headcheck.calibrate.corpus": "split pending: calibrating and evaluating",
-    "headcheck.decide.context": "split pending: the corpus index and the teaser search",
     "headcheck.integrations.scrapy": "split pending: the settings and the batching window",
     "headcheck.run.scan": "split pending: the options and the row loop",
     "headcheck.text.boilerplate": "split pending: the title checks and the body checks",

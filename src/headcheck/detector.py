@@ -22,16 +22,10 @@ from headcheck.calibrate.calibration import (
 )
 from headcheck.decide import multilingual
 from headcheck.decide.cascade import Cascade, cheap_features
-from headcheck.decide.context import (
-    MIN_BODIES,
-    CorpusIndex,
-    Teasers,
-    body_features,
-    cut_copies,
-    neighbour_features,
-    relative_to_corpus,
-)
+from headcheck.decide.context import MIN_BODIES, CorpusIndex, neighbour_features
 from headcheck.decide.features import FEATURE_NAMES, pair_features
+from headcheck.decide.relative import relative_to_corpus
+from headcheck.decide.teasers import Teasers, body_features, cut_copies
 from headcheck.decide.threshold import DEFAULT_THRESHOLD, check_threshold, combine, is_mismatch
 from headcheck.embed.model import load_encoder
 from headcheck.embed.multilingual import MultilingualEncoder

@@ -39,9 +39,9 @@ index of the distinct headlines and leads of the pairs checked together (a *bloc
 A block holding fewer than MIN_BODIES distinct bodies is too small to be a corpus; its pairs
 are decided without these features.
 
-The same module finds bodies cut short: a body whose text is the start of a much longer
-body in the same block (a feed summary or teaser scraped next to the whole article).
-"""
+:mod:`headcheck.decide.teasers` reads the bodies against each other (teasers of other
+stories, bodies cut short), and :mod:`headcheck.decide.relative` reads every column against
+the corpus's anchors."""
 
 from __future__ import annotations
 
@@ -77,10 +77,6 @@ MIN_BODIES = 100
 #: their argpartition (chunk x block, several of each: at 1,024 rows a 10,000-pair block
 #: peaked 190 MB higher than at 256, at the same speed and with the same results).
 _CHUNK = 256
-#: A body is a cut copy of another when its text, at least TRUNCATED_MIN_CHARS long, starts
-#: that body and that body is at least TRUNCATED_RATIO times as long.
-TRUNCATED_MIN_CHARS = 40
-TRUNCATED_RATIO = 3
 
 
 def _side(
@@ -271,142 +267,3 @@ def _distinct(texts: Sequence[str]) -> tuple[dict[str, int], list[int]]:
             rows[text] = len(at)
             at.append(i)
     return rows, at
-
-
-def _flat(text: str) -> str:
-    return " ".join(text.split())
-
-
-class Openings:
-    """The bodies of a corpus by their first TRUNCATED_MIN_CHARS characters: which bodies a
-    text opens (is the start of)."""
-
-    def __init__(self, texts: Sequence[str]) -> None:
-        self.flat = [_flat(t) for t in texts]
-        self._by_start: dict[str, list[int]] = {}
-        seen: set[str] = set()
-        for row, text in enumerate(self.flat):
-            if len(text) >= TRUNCATED_MIN_CHARS and text not in seen:
-                seen.add(text)
-                self._by_start.setdefault(text[:TRUNCATED_MIN_CHARS], []).append(row)
-
-    def opened(self, text: str) -> list[int]:
-        """Rows of the distinct bodies that start with ``text`` and are longer than it."""
-        text = _flat(text)
-        # Keys are exactly TRUNCATED_MIN_CHARS long: a shorter text finds none.
-        rows = self._by_start.get(text[:TRUNCATED_MIN_CHARS], ())
-        return [r for r in rows if len(self.flat[r]) > len(text) and self.flat[r].startswith(text)]
-
-
-def cut_copies(texts: Sequence[str], openings: Openings | None = None) -> list[bool]:
-    """For each body text, whether it is the start of a much longer body in ``texts``."""
-    openings = Openings(texts) if openings is None else openings
-    return [
-        any(len(openings.flat[r]) >= TRUNCATED_RATIO * len(text) for r in openings.opened(text))
-        for text in openings.flat
-    ]
-
-
-@dataclass(frozen=True)
-class Teasers:
-    """For each body of a corpus: how many of its paragraphs open other bodies of it, and how
-    many characters of it are left once those are set aside."""
-
-    counts: np.ndarray
-    rest_chars: np.ndarray
-
-
-def teasers(texts: Sequence[str], paragraphs: Sequence[Sequence[str]]) -> Teasers:
-    """Count each body's paragraphs that are the openings of other bodies of the corpus."""
-    openings = Openings(texts)
-    counts = np.zeros(len(texts), dtype=int)
-    rest = np.zeros(len(texts), dtype=int)
-    for row, (text, parts) in enumerate(zip(openings.flat, paragraphs, strict=True)):
-        others: set[int] = set()
-        teaser_chars = 0
-        # Bodies that go on as this one does past its first paragraph are copies of it (a
-        # re-scrape, another extraction), not stories it gives teasers of.
-        copies = set(openings.opened(" ".join(parts[:2])[: len(parts[0]) + 40])) if parts else set()
-        for part in parts:
-            opened = [
-                r for r in openings.opened(part) if openings.flat[r] != text and r not in copies
-            ]
-            if opened:
-                others.add(opened[0])
-                teaser_chars += len(part)
-        counts[row] = len(others)
-        rest[row] = max(0, len(text) - teaser_chars)
-    return Teasers(counts, rest)
-
-
-def body_features(
-    texts: Sequence[str], paragraphs: Sequence[Sequence[str]], body_words: np.ndarray
-) -> tuple[np.ndarray, Teasers]:
-    """The ``teaser_paragraphs`` and ``relative_body_words`` columns of a corpus's pairs,
-    from their body texts, paragraphs and log body word counts; and the teasers found."""
-    found = teasers(texts, paragraphs)
-    # relative_body_words is centred on the corpus with the other relative columns.
-    return np.column_stack([np.log1p(found.counts), body_words]), found
-
-
-#: Columns of a corpus's feature rows that are read relative to the corpus (see
-#: :func:`relative_to_corpus`; the interquartile range of a normal is 1.349 standard
-#: deviations).
-RELATIVE_FEATURES: tuple[str, ...] = (
-    "lead_cosine",
-    "sentence_cosine",
-    "top3_cosine",
-    "word_overlap",
-    "coherence",
-    "body_sentences",
-    "headline_gap",
-    "body_gap",
-    "story_body",
-    "story_headline",
-    "neighbour_headlines",
-    "neighbour_bodies",
-    "neighbour_headline_gap",
-    "neighbour_body_gap",
-)
-#: The least spread a relative column is divided by.
-MIN_SPREAD = 0.02
-
-
-#: Columns only centred on the corpus (log counts: a difference of them is a ratio).
-CENTRED_FEATURES: tuple[str, ...] = ("relative_body_words",)
-#: An *anchor* is a pair whose body is among its headline's best bodies and whose headline is
-#: among its body's best headlines (``story_body`` and ``story_headline`` at least this):
-#: almost surely genuine, whatever the share of faults in the corpus. A corpus needs at
-#: least MIN_ANCHORS of them to be read against.
-ANCHOR_STORY = 0.95
-MIN_ANCHORS = 30
-
-
-def anchors(rows: np.ndarray, names: Sequence[str]) -> np.ndarray:
-    """Which pairs of a corpus's raw feature rows are anchors."""
-    story_body = rows[:, list(names).index("story_body")]
-    story_headline = rows[:, list(names).index("story_headline")]
-    return (story_body >= ANCHOR_STORY) & (story_headline >= ANCHOR_STORY)
-
-
-def relative_to_corpus(rows: np.ndarray, names: Sequence[str]) -> np.ndarray | None:
-    """``rows`` with the RELATIVE_FEATURES columns re-expressed against the corpus's anchors
-    (minus their median, over their robust spread) and the CENTRED_FEATURES minus their
-    median. Anchors stand for the corpus's genuine pairs, so the decision carries over
-    between corpora whose genuine pairs differ (news against reader comments: FNC-1's
-    genuine cosines sit far above ARC's) and holds however many of its pairs are faults.
-    None when the corpus has fewer than MIN_ANCHORS anchors: nothing to read it against (a
-    batch of nothing but re-paired headlines, say), so its pairs are decided one by one."""
-    out = np.array(rows, dtype=np.float64, copy=True)
-    anchor = anchors(out, names)
-    if anchor.sum() < MIN_ANCHORS:
-        return None
-    reference = out[anchor]
-    for column, name in enumerate(names):
-        if name in RELATIVE_FEATURES:
-            low, median, high = np.quantile(reference[:, column], [0.25, 0.5, 0.75])
-            spread = max((high - low) / 1.349, MIN_SPREAD)
-            out[:, column] = (out[:, column] - median) / spread
-        elif name in CENTRED_FEATURES:
-            out[:, column] -= np.median(reference[:, column])
-    return out

@@ -105,7 +105,7 @@ def _best_other(rows: np.ndarray, columns: np.ndarray, own: np.ndarray) -> np.nd
 def revise(results: list[CheckResult], kept: dict[int, Kept]) -> None:
     """Flag, in ``results``, the routed pairs of a block whose body fits another routed
     headline, or whose headline fits another routed body carrying it, better by MARGIN."""
-    from headcheck.decide.context import cut_copies
+    from headcheck.decide.teasers import cut_copies
 
     # A body that is the start of a much longer routed body is that story cut short.
     for k, cut in zip(kept, cut_copies([u.text for u, _, _ in kept.values()]), strict=True):
