@@ -41,7 +41,7 @@ def detector_from(args: argparse.Namespace, **overrides: Any) -> Any:
     from headcheck.detector import Detector
 
     options = options_from(args, **overrides)
-    detector = Detector.from_options(options)
+    detector = Detector(**options.detector_options())
     if options.calibration is not None:
         # A calibration file refused by the clear-pair check stops here, before any output
         # is written: CalibrationError, a ValueError.
