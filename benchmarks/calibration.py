@@ -64,7 +64,7 @@ def run(
     started = time.perf_counter()
     crawl = crawl_of(rows, share, seed=7)
     calibration = calibrate(crawl, detector=detector, target=target, context=context)
-    calibrated = detector.with_calibration(calibration)
+    calibrated = detector.with_options(calibration=calibration)
     results = list(calibrated.check_many((h, b) for h, b, _ in rows))
     report = evaluate(results, [y for _, _, y in rows], [h for h, _, _ in rows])
     return {

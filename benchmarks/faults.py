@@ -305,7 +305,7 @@ def main() -> None:
         calibration = calibrate(
             [(r["title"], r["text"]) for r in crawl], detector=detector, context=not args.no_context
         )
-        calibrated = detector.with_calibration(calibration)
+        calibrated = detector.with_options(calibration=calibration)
         report["calibrated"] = score_rows(rows, calibrated)
     if args.labelled:
         report["labelled"] = labelled(rows, detector, context=not args.no_context)
@@ -334,7 +334,7 @@ def labelled(rows: list[dict[str, Any]], detector: Any, *, context: bool) -> dic
             context=context,
         )
         report[f"fitted_on_{name}_half"] = score_rows(
-            scored, detector.with_calibration(calibration)
+            scored, detector.with_options(calibration=calibration)
         )
     report["pooled"] = recall_at_false_flags(halves[0] + halves[1], 0.01)
     return report

@@ -143,8 +143,8 @@ def test_a_block_decides_with_the_corpus_and_a_small_one_without(detector: Detec
     # A mismatch where the headline fits another body it sits on better (headline_repeat < 0).
     context = ContextDecision(CONTEXT_DECISION_NAMES, stump(REPEAT, -0.05), 0.5, 0.5)
     never = never_flags()
-    calibrated = detector.with_calibration(
-        replace(never, context=context, backend=detector.backend)
+    calibrated = detector.with_options(
+        calibration=replace(never, context=context, backend=detector.backend)
     )
     assert calibrated.chunk_size == context.block
     pairs = genuine + wrong

@@ -30,7 +30,7 @@ def test_own_headline_is_not_flagged(detector: Detector) -> None:
 def test_similarity_combines_lead_and_best_sentence(detector: Detector) -> None:
     """With a plain threshold (the full scoring) the score is the mean of the lead and
     best-sentence cosines, all in the transformer's space."""
-    plain = detector.with_calibration(None)
+    plain = detector.with_options(calibration=None)
     assert plain.scoring == "full"
     result = plain.check(POLITICS_TITLE, POLITICS)
     assert result.lead_similarity is not None and result.sentence_similarity is not None
@@ -46,7 +46,7 @@ def test_fast_scoring_compares_sentences_in_the_static_space(detector: Detector)
     result = detector.check(POLITICS_TITLE, POLITICS)
     assert result.lead_similarity is not None and result.sentence_similarity is not None
     assert result.similarity == pytest.approx(result.lead_similarity)
-    full = detector.with_calibration(None).check(POLITICS_TITLE, POLITICS)
+    full = detector.with_options(calibration=None).check(POLITICS_TITLE, POLITICS)
     assert full.lead_similarity == pytest.approx(result.lead_similarity, abs=1e-6)
     assert abs(full.sentence_similarity - result.sentence_similarity) > 1e-3  # other space
     assert result.evidence is not None and "Geneva" in result.evidence
@@ -188,8 +188,9 @@ def test_scoring_makes_no_network_call(no_network: list[tuple[object, ...]]) -> 
     assert no_network == []
 
 
-def test_with_calibration_shares_model_and_cache_and_decides(detector: Detector) -> None:
-    """A calibrated twin reuses the loaded model and cache, and its probability decides."""
+def test_with_options_shares_the_model_not_the_cache_and_decides(detector: Detector) -> None:
+    """A calibrated copy reuses the loaded model but keeps a cache of its own (growing it
+    leaves the original's as it was), and its probability decides."""
     from headcheck.calibrate.calibration import Calibration
     from headcheck.decide.features import FEATURE_NAMES
 
@@ -209,15 +210,17 @@ def test_with_calibration_shares_model_and_cache_and_decides(detector: Detector)
         100,
         backend=detector.backend,
     )
-    twin = detector.with_calibration(calibration)
-    assert twin.encoder is detector.encoder and twin._cache is detector._cache
+    twin = detector.with_options(calibration=calibration, cache_size=5 * detector.cache_size)
+    assert twin.encoder is detector.encoder
+    assert twin.embeddings.cache is not detector.embeddings.cache
+    assert twin.cache_size == 5 * detector.cache_size != detector.cache_size
     good, bad = twin.check(POLITICS_TITLE, POLITICS), twin.check(SPORTS_TITLE, POLITICS)
     assert good.mismatch_probability is not None and good.mismatch_probability < 0.5
     assert not good.is_mismatch
     assert bad.mismatch_probability is not None and bad.mismatch_probability > 0.5
     assert bad.reasons == ("low_similarity",)
     # The twin without a calibration decides by the plain threshold again.
-    plain = detector.with_calibration(None)
+    plain = detector.with_options(calibration=None)
     assert plain.check(POLITICS_TITLE, POLITICS).mismatch_probability is None
 
 
@@ -241,7 +244,7 @@ def test_a_repeated_pair_reuses_its_result_without_the_model(detector: Detector)
     counting = Detector(encoder=Counting())
     first = counting.check(POLITICS_TITLE, POLITICS)
     encoded = len(calls)
-    counting._cache.clear()  # only the pair cache can serve the repeat now
+    counting.embeddings.cache.clear()  # only the pair cache can serve the repeat now
     assert counting.check(POLITICS_TITLE, POLITICS) == first
     assert len(calls) == encoded
     uncached = Detector(encoder=Counting(), cache_size=0)

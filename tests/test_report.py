@@ -78,7 +78,7 @@ def png_size(data_uri: str) -> tuple[int, int]:
 def detector(detector: Detector) -> Detector:
     """The report's own mechanics are tested on the plain threshold decision (0.25); a
     calibrated report has a test of its own."""
-    return detector.with_calibration(None)
+    return detector.with_options(calibration=None)
 
 
 @pytest.fixture(scope="module")
@@ -254,7 +254,7 @@ def test_scanned_file_keeps_its_decisions(detector: Detector, tmp_path: Path) ->
         assert dict(report.summary.reasons) == dict(stats.reasons)
         assert report.summary.notes == []
     # Decided with a stricter threshold than the report is told: the report says so.
-    strict = detector.with_calibration(None)
+    strict = detector.with_options(calibration=None)
     strict.threshold = 0.6
     stats = scan_file(
         str(EXAMPLES),
@@ -284,7 +284,7 @@ def test_calibrated_report_shows_probabilities(detector: Detector, tmp_path: Pat
     report = write_report(
         str(EXAMPLES),
         str(out),
-        detector=detector.with_calibration(calibration),
+        detector=detector.with_options(calibration=calibration),
         options=ReportOptions(label_field="label"),
         input_format="jsonl",
         output_format="html",

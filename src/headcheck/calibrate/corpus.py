@@ -20,8 +20,9 @@ from headcheck.calibrate.calibration import (
 from headcheck.decide.cascade import DEFAULT_TOLERANCE, Cascade, cheap_features, fit_cascade
 from headcheck.decide.context import DEFAULT_BLOCK, NEIGHBOURS
 from headcheck.decide.features import FEATURE_NAMES
-from headcheck.detector import Detector, _has_word, input_problem
+from headcheck.detector import Detector
 from headcheck.result import CheckResult
+from headcheck.text.inputs import has_word, input_problem
 from headcheck.text.prepare import Prepared, prepare, prepare_many
 
 #: Neighbours a hard re-pairing is drawn from, and the cosine above which a neighbour is
@@ -119,7 +120,7 @@ def usable_pairs(pairs: Sequence[tuple[Any, Any]]) -> int:
         if input_problem(headline, body) is not None:
             continue
         units = prepare(headline, body, languages=False)
-        if _has_word(units.headline) and _has_word(units.lead):
+        if has_word(units.headline) and has_word(units.lead):
             bodies.add(units.lead)
     return len(bodies)
 
@@ -154,7 +155,7 @@ def calibrate(
     shipped = default_calibration(detector.backend)
     if usable_pairs(pairs) < MIN_CALIBRATION_PAIRS:
         return replace(shipped, context=shipped.context if context else None)
-    plain = detector.with_calibration(None, scoring="fast")
+    plain = detector.with_options(calibration=None, scoring="fast")
     results: list[CheckResult] = []
     rows: list[np.ndarray] = []
     row_keys: list[int] = []

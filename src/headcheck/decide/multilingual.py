@@ -22,18 +22,17 @@ these pairs: its static table is distilled from an English vocabulary. The resul
 
 from __future__ import annotations
 
+from collections.abc import Callable, MutableMapping
 from dataclasses import replace
-from typing import TYPE_CHECKING
 
 import numpy as np
 
-from headcheck.result import CheckResult
+from headcheck.decide.interface import Kept, Pairs
+from headcheck.embed.resolve import Encoder
+from headcheck.result import CheckResult, Stage
 from headcheck.text.language import reported
+from headcheck.text.prepare import Prepared
 from headcheck.text.rules import rule_reasons
-
-if TYPE_CHECKING:
-    from headcheck.embed.resolve import Encoder
-    from headcheck.text.prepare import Prepared
 
 #: A pair whose e5 cosine of headline and lead is under this is flagged ``low_similarity``.
 #: Chosen on English rows read by the tier: 1.7% of the genuine rows of the English real
@@ -54,10 +53,6 @@ def routed(units: Prepared) -> bool:
     """Whether a pair's body is, surely, in another language than English."""
     found = units.body_language
     return found is not None and found[0] != "en" and found[1] >= ROUTE_CONFIDENCE
-
-
-#: What :func:`decide` keeps of a pair for :func:`revise`: its units, headline and lead vectors.
-Kept = tuple["Prepared", np.ndarray, np.ndarray]
 
 
 def decide(
@@ -102,9 +97,10 @@ def _best_other(rows: np.ndarray, columns: np.ndarray, own: np.ndarray) -> np.nd
     return best
 
 
-def revise(results: list[CheckResult], kept: dict[int, Kept]) -> None:
-    """Flag, in ``results``, the routed pairs of a block whose body fits another routed
-    headline, or whose headline fits another routed body carrying it, better by MARGIN."""
+def revise(results: MutableMapping[int, CheckResult], kept: dict[int, Kept]) -> None:
+    """Flag, in ``results`` (by position), the routed pairs of a block whose body fits
+    another routed headline, or whose headline fits another routed body carrying it, better
+    by MARGIN."""
     from headcheck.decide.teasers import cut_copies
 
     # A body that is the start of a much longer routed body is that story cut short.
@@ -144,3 +140,33 @@ def revise(results: list[CheckResult], kept: dict[int, Kept]) -> None:
             best = head_texts[int(np.argmax(scores))]
             result = replace(result, suggestion=best, suggestion_position=heads[best])
         results[k] = result
+
+
+class TierDecision:
+    """The tier's pairs (with ``everything``, all pairs; else those :func:`routed`), decided
+    by the multilingual model that ``load`` gives on first use."""
+
+    stage: Stage = "multilingual"
+
+    def __init__(self, load: Callable[[], Encoder], *, everything: bool) -> None:
+        self._load = load
+        self.everything = everything
+
+    def takes(self, units: Prepared) -> bool:
+        return self.everything or routed(units)
+
+    def decide(self, pairs: Pairs) -> dict[int, CheckResult]:
+        return decide(self._load(), pairs.units, pairs.kept)
+
+
+class TierCorpusDecision:
+    """The tier's pairs of a block read together (:func:`revise`)."""
+
+    stage: Stage = "multilingual"
+
+    def decide(self, pairs: Pairs) -> dict[int, CheckResult]:
+        if not pairs.kept:
+            return {}
+        verdicts = {k: pairs.verdicts[k] for k in pairs.kept}
+        revise(verdicts, pairs.kept)
+        return verdicts

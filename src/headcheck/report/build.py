@@ -272,9 +272,9 @@ def _repair(
     """Score the sample's headlines over other bodies of the file: random and near-topic ones."""
     if len(sample) < 2:
         return {}, {}, {}
-    twin = detector.with_calibration(detector.calibration)
-    # Re-pairing reuses every text of the sample: keep all their embeddings.
-    twin.cache_size = max(detector.cache_size, 16 * len(sample))
+    # Re-pairing reuses every text of the sample: keep all their embeddings (in a cache of
+    # the copy's own: the detector's stays as it was).
+    twin = detector.with_options(cache_size=max(detector.cache_size, 16 * len(sample)))
     random_pairs, hard_pairs = repair_pairs(sample, twin, np.random.default_rng(seed))
     similarities, probabilities, flagged = {}, {}, {}
     for kind, pairs in (("random", random_pairs), ("near-topic", hard_pairs)):
