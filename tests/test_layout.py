@@ -14,7 +14,6 @@ PACKAGE = Path(__file__).resolve().parent.parent / "src" / "headcheck"
 MAX_LINES = 300
 #: Modules over MAX_LINES, and why they are kept whole.
 LONG: dict[str, str] = {
-    "headcheck.detector": "split pending: the decision paths move behind one interface",
     "headcheck.calibrate.calibration": "split pending: the file format and the decisions",
     "headcheck.calibrate.corpus": "split pending: calibrating and evaluating",
     "headcheck.integrations.scrapy": "split pending: the settings and the batching window",

@@ -1,17 +1,15 @@
 """The detector: checks headline/body pairs one at a time or as a stream.
 
-It composes the decisions of :mod:`headcheck.decide` (see
-:mod:`headcheck.decide.interface` for the order) and owns none of them: it holds the
-options, the models (:class:`~headcheck.embed.cached.Embeddings`), a cache of recent results,
-and how pairs are grouped (batches, and blocks read as one corpus).
+It holds the options and the models (:class:`~headcheck.embed.cached.Embeddings`), builds the
+decisions the options ask for and hands pairs to them in batches, or in blocks read as one
+corpus (:class:`~headcheck.decide.pipeline.Pipeline`); it decides nothing itself.
 """
 
 from __future__ import annotations
 
-import hashlib
 import os
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from itertools import islice
 from typing import Any, Literal
 
@@ -23,10 +21,10 @@ from headcheck.calibrate.calibration import (
 )
 from headcheck.decide.cascade import Cascade
 from headcheck.decide.context import MIN_BODIES
-from headcheck.decide.corpus import BlockEvidence, CorpusDecision, corpus_evidence
-from headcheck.decide.interface import Kept, Pairs
-from headcheck.decide.multilingual import TierCorpusDecision, TierDecision
+from headcheck.decide.corpus import BlockEvidence, CorpusDecision
+from headcheck.decide.multilingual import TierDecision
 from headcheck.decide.pairwise import SCORINGS, CheapDecision, ModelDecision, Scoring
+from headcheck.decide.pipeline import Pipeline
 from headcheck.decide.threshold import DEFAULT_THRESHOLD, check_threshold
 from headcheck.embed.cached import Embeddings
 from headcheck.embed.model import load_encoder
@@ -40,26 +38,13 @@ from headcheck.embed.resolve import (
     resolve_model,
 )
 from headcheck.options import Options
-from headcheck.result import CheckResult, Reason
-from headcheck.text.inputs import has_word, input_problem
-from headcheck.text.prepare import Prepared, prepare_many
+from headcheck.result import CheckResult
 
 #: Texts whose embeddings are kept between batches (see :mod:`headcheck.embed.cached`).
 DEFAULT_CACHE_SIZE = 20_000
 #: Whole results are kept for cache_size / PAIRS_PER_TEXT recent pairs (4,000 by default; a
 #: result with its evidence sentence is a few hundred bytes, keyed by a 16-byte digest).
 PAIRS_PER_TEXT = 5
-
-
-@dataclass
-class _Found:
-    """What the per-pair decisions of a block keep for reading it as a corpus: each pair
-    the model scored (``kept``), each pair of the tier (``tier``), and the tier's verdicts,
-    put in place once the model's verdicts have been read (``overrides``)."""
-
-    kept: dict[int, Kept] = field(default_factory=dict)
-    tier: dict[int, Kept] = field(default_factory=dict)
-    overrides: dict[int, CheckResult] = field(default_factory=dict)
 
 
 class Detector:
@@ -175,21 +160,24 @@ class Detector:
             if model is None and encoder is None and multilingual_available()
             else None
         )
-        # The decisions this detector composes (see headcheck.decide.interface).
-        self.tier = (
-            None
+        #: The decisions this detector composes (see headcheck.decide.interface).
+        self.pipeline = Pipeline(
+            tier=None
             if self.route is None
-            else TierDecision(lambda: self.multilingual_encoder, everything=self.route == "all")
-        )
-        self.cheap = (
-            None
+            else TierDecision(lambda: self.multilingual_encoder, everything=self.route == "all"),
+            cheap=None
             if self.cascade is None or calibration is None
-            else CheapDecision(self.embeddings, self.cascade, calibration)
+            else CheapDecision(self.embeddings, self.cascade, calibration),
+            pairwise=ModelDecision(
+                self.embeddings,
+                calibration=calibration,
+                threshold=self.threshold,
+                scoring=self.scoring,
+            ),
+            corpus=None if self.context is None else CorpusDecision(self.context),
+            batch_size=batch_size,
+            pair_cache_size=cache_size // PAIRS_PER_TEXT,
         )
-        self.pairwise = ModelDecision(
-            self.embeddings, calibration=calibration, threshold=self.threshold, scoring=self.scoring
-        )
-        self.corpus = None if self.context is None else CorpusDecision(self.context)
 
     # -- options -----------------------------------------------------------------------------
 
@@ -310,12 +298,12 @@ class Detector:
         if self.context is not None:
             while block := list(islice(iterator, self.context.block)):
                 if len(block) < MIN_BODIES:  # too few to be a corpus, whatever their bodies
-                    yield from self._check_small_block(block)
+                    yield from self.pipeline.check_small_block(block)
                 else:
-                    yield from self._check_block(block)
+                    yield from self.pipeline.check_block(block)
             return
         while batch := list(islice(iterator, self.batch_size)):
-            yield from self._check_batch(batch)
+            yield from self.pipeline.check_batch(batch)
 
     def check_in_context(
         self, pairs: list[tuple[Any, Any]], reference: Iterable[tuple[Any, Any]]
@@ -333,9 +321,10 @@ class Detector:
         # would otherwise pay for reading a block that turns out to be no corpus.
         bodies = {body for _, body in reference + pairs if isinstance(body, str)}
         if self.context is None or len(bodies) < MIN_BODIES:
-            return [r for start in range(0, len(pairs), self.batch_size)
-                    for r in self._check_batch(pairs[start : start + self.batch_size])]  # fmt: skip
-        results = self._check_block(reference + pairs)[len(reference) :]
+            step = self.batch_size
+            batches = (pairs[start : start + step] for start in range(0, len(pairs), step))
+            return [r for batch in batches for r in self.pipeline.check_batch(batch)]
+        results = self.pipeline.check_block(reference + pairs)[len(reference) :]
         return [
             r if r.suggestion_position is None else replace(r, suggestion_position=None)
             for r in results
@@ -357,129 +346,7 @@ class Detector:
         read one long stream: a context block, or a batch."""
         return self.context.block if self.context is not None else self.batch_size
 
-    # -- composing the decisions -------------------------------------------------------------
-
     def block_evidence(self, block: list[tuple[Any, Any]], *, neighbours: int) -> BlockEvidence:
         """Score a block of pairs as one corpus: each pair alone first, then the corpus
         evidence of the scored ones (``rows`` is None when the block is too small)."""
-        results, found = self._check_pairs(block)
-        evidence = corpus_evidence(results, found.kept, neighbours=neighbours)
-        self._tier_results(results, found)
-        return evidence
-
-    def _check_block(self, block: list[tuple[Any, Any]]) -> list[CheckResult]:
-        """Check a block of pairs as one corpus: score each, then decide with the context."""
-        assert self.corpus is not None
-        results, found = self._check_pairs(block)
-        evidence = corpus_evidence(results, found.kept, neighbours=self.corpus.decision.neighbours)
-        model = {k: results[k] for k in found.kept}
-        self._tier_results(results, found)
-        decided = {k: found.kept[k][0] for k in found.kept if k not in found.overrides}
-        pairs = Pairs(decided, found.kept, model)
-        for k, verdict in self.corpus.decide_with(evidence, pairs).items():
-            results[k] = verdict
-        return results
-
-    def _check_small_block(self, block: list[tuple[Any, Any]]) -> list[CheckResult]:
-        """A block too small to be a corpus: each pair decided on its own, the tier's pairs
-        still read together."""
-        results: list[CheckResult] = []
-        tier: dict[int, Kept] = {}
-        for start in range(0, len(block), self.batch_size):
-            found = _Found()
-            results.extend(self._check_batch(block[start : start + self.batch_size], found))
-            tier.update((start + i, value) for i, value in found.tier.items())
-        self._tier_results(results, _Found(tier=tier))
-        return results
-
-    def _check_pairs(self, block: list[tuple[Any, Any]]) -> tuple[list[CheckResult], _Found]:
-        """Every pair of a block decided on its own by the model (the tier's pairs too: they
-        are part of the corpus), with what is kept of them."""
-        results: list[CheckResult] = []
-        found = _Found()
-        for start in range(0, len(block), self.batch_size):
-            part = _Found(overrides={})
-            results.extend(
-                self._check_batch(block[start : start + self.batch_size], part, corpus=True)
-            )
-            found.kept.update((start + i, value) for i, value in part.kept.items())
-            found.tier.update((start + i, value) for i, value in part.tier.items())
-            found.overrides.update((start + i, value) for i, value in part.overrides.items())
-        return results, found
-
-    @staticmethod
-    def _tier_results(results: list[CheckResult], found: _Found) -> None:
-        """Put the tier's verdicts in place, and read its pairs together."""
-        for k, result in found.overrides.items():
-            results[k] = result
-        if found.tier:
-            verdicts = {k: results[k] for k in found.tier}
-            for k, verdict in TierCorpusDecision().decide(Pairs({}, found.tier, verdicts)).items():
-                results[k] = verdict
-
-    def _check_batch(
-        self, batch: list[tuple[Any, Any]], found: _Found | None = None, *, corpus: bool = False
-    ) -> list[CheckResult]:
-        """Verdicts of a batch: those of the pairs that cannot be scored, the cache's, then
-        each decision's in turn on the pairs left. With ``found``, the tier's pairs are kept
-        there; with ``corpus`` (a block read as a corpus), every pair is scored by the model
-        and kept there too, and the tier's verdicts go to ``found.overrides`` while
-        ``results`` keeps those pairs' model verdicts, which the corpus evidence reads."""
-        results: list[CheckResult | None] = [None] * len(batch)
-        todo: dict[int, tuple[str, str]] = {}
-        keys: dict[int, bytes] = {}
-        for i, pair in enumerate(batch):
-            headline, body = pair
-            problem: Reason | None = input_problem(headline, body)
-            if problem is None and not corpus and self.cache_size >= PAIRS_PER_TEXT:
-                # A crawl repeats whole records (re-crawled pages, syndicated copies): the
-                # result of a pair seen lately is reused without preparing it again.
-                key = hashlib.blake2b(
-                    f"{headline}\x00{body}".encode("utf-8", "surrogatepass"), digest_size=16
-                ).digest()
-                if (seen := self._pairs.get(key)) is not None:
-                    results[i] = seen
-                    continue
-                keys[i] = key
-            if problem is None:
-                todo[i] = (headline, body)
-            else:
-                results[i] = CheckResult(similarity=None, reasons=(problem,))
-        prepared: dict[int, Prepared] = {}
-        for i, units in zip(todo, prepare_many(list(todo.values())), strict=True):
-            if not has_word(units.headline):
-                results[i] = CheckResult(similarity=None, reasons=("empty_title",))
-            elif not has_word(units.lead):
-                results[i] = CheckResult(similarity=None, reasons=("empty_text",))
-            else:
-                prepared[i] = units
-        tier: dict[int, CheckResult] = {}
-        if prepared and self.tier is not None:
-            picked = {i: u for i, u in prepared.items() if self.tier.takes(u)}
-            if picked:
-                tier = self.tier.decide(Pairs(picked, None if found is None else found.tier))
-                # In a corpus block the tier's pairs are still read on the English path, as
-                # part of the corpus the English pairs are judged against (their results are
-                # the tier's): without them, the English pairs' decision would shift.
-                if not corpus or self.tier.everything:
-                    for i in tier:
-                        del prepared[i]
-        if prepared and self.cheap is not None and not corpus:
-            for i, result in self.cheap.decide(Pairs(prepared)).items():
-                results[i] = result
-                del prepared[i]
-        if prepared:
-            kept = None if not corpus or found is None else found.kept
-            for i, result in self.pairwise.decide(Pairs(prepared, kept)).items():
-                results[i] = result
-        for i, result in tier.items():
-            if corpus and found is not None:
-                found.overrides[i] = result
-            else:
-                results[i] = result
-        limit = self.cache_size // PAIRS_PER_TEXT
-        for i, key in keys.items() if limit else ():
-            if len(self._pairs) >= limit:
-                del self._pairs[next(iter(self._pairs))]  # oldest first, as for texts
-            self._pairs[key] = results[i]  # type: ignore[assignment]  # filled above
-        return results  # type: ignore[return-value]  # every slot is filled above
+        return self.pipeline.block_evidence(block, neighbours=neighbours)
