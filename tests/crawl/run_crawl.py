@@ -190,7 +190,7 @@ def patch_detector(test: dict[str, str]) -> None:
                 raise RuntimeError(f"scoring failed on a body containing {fail_on!r}")
             return super().check_in_context(pairs, reference)
 
-    headcheck.scrapy.Detector = TestDetector  # type: ignore[misc]
+    headcheck.integrations.scrapy.Detector = TestDetector  # type: ignore[misc]
 
 
 if __name__ == "__main__":

@@ -21,6 +21,10 @@ from headcheck.result import CheckResult, Reason
 from headcheck.text.inputs import has_word, input_problem
 from headcheck.text.prepare import Prepared, prepare_many
 
+#: Whole results are kept for cache_size / PAIRS_PER_TEXT recent pairs (4,000 by default; a
+#: result with its evidence sentence is a few hundred bytes, keyed by a 16-byte digest).
+PAIRS_PER_TEXT = 5
+
 
 @dataclass
 class _Found:

@@ -1,45 +1,58 @@
-"""The vectors a detector computes, loaded and remembered in one place.
+"""The models a detector embeds with, loaded on first use, and the vectors it remembers.
 
 The transformer's vectors are computed once per distinct text and the last ``size`` texts'
 are kept (scraped files repeat boilerplate bodies and headlines a lot; 20,000 rows of 384
 floats is about 30 MB). The static word-piece table (:mod:`headcheck.embed.static`) and the
-models themselves are loaded on first use.
+multilingual tier's model (:mod:`headcheck.embed.multilingual`) are loaded when first asked
+for.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import os
 from typing import Any
 
 import numpy as np
 
-from headcheck.embed.resolve import Encoder
+from headcheck.embed.model import load_encoder
+from headcheck.embed.multilingual import MultilingualEncoder
+from headcheck.embed.resolve import MULTILINGUAL, Backend, Encoder, resolve_model
 
 
 class Embeddings:
-    """An encoder, loaded by ``load`` on first use (or given), a static table loaded by
-    ``load_static``, and a first-in first-out cache of the last ``size`` texts' vectors."""
+    """The encoder of ``model`` on ``backend`` (loaded on first use, unless ``encoder`` is
+    given), its static table, the multilingual tier's model, and a first-in first-out cache
+    of the last ``size`` texts' vectors."""
 
     def __init__(
         self,
-        load: Callable[[], Encoder],
-        load_static: Callable[[], Any],
         *,
+        model: str | os.PathLike[str] | None,
+        backend: Backend,
+        device: str | None,
+        allow_download: bool,
+        threads: int | None,
         size: int,
         encoder: Encoder | None = None,
     ) -> None:
-        self._load = load
-        self._load_static = load_static
+        self.model = model
+        self._loading: dict[str, Any] = {
+            "backend": backend,
+            "device": device,
+            "allow_download": allow_download,
+            "threads": threads,
+        }
         self.size = size
         self._encoder = encoder
         self._static: Any = None
+        self._multilingual: Encoder | None = None
         self.cache: dict[str, np.ndarray] = {}
 
     @property
     def encoder(self) -> Encoder:
         """The transformer, loaded on first use."""
         if self._encoder is None:
-            self._encoder = self._load()
+            self._encoder = load_encoder(self.model, **self._loading)
         return self._encoder
 
     @property
@@ -51,13 +64,26 @@ class Embeddings:
     def static(self) -> Any:
         """The static embeddings (:class:`~headcheck.embed.static.StaticEmbedder`)."""
         if self._static is None:
-            self._static = self._load_static()
+            from headcheck.embed.static import StaticEmbedder
+
+            model = None if self.model == MULTILINGUAL else self.model
+            self._static = StaticEmbedder(resolve_model(model))
         return self._static
+
+    @property
+    def multilingual(self) -> Encoder:
+        """The multilingual tier's model: the encoder itself with ``model="multilingual"``."""
+        if self.model == MULTILINGUAL:
+            return self.encoder
+        if self._multilingual is None:
+            self._multilingual = MultilingualEncoder(threads=self._loading["threads"])
+        return self._multilingual
 
     def share_models(self, other: Embeddings) -> None:
         """Use ``other``'s loaded models (not its cache): a copy need not load them again."""
         self._encoder = self._encoder or other._encoder
         self._static = self._static or other._static
+        self._multilingual = self._multilingual or other._multilingual
 
     def vectors(self, texts: list[str]) -> dict[str, np.ndarray]:
         """The transformer's vectors of the distinct ``texts``, each computed once and reused
@@ -75,6 +101,13 @@ class Embeddings:
                 vectors[text] = row
                 self._remember(text, row)
         return vectors
+
+    def matrix(self, texts: list[str]) -> np.ndarray:
+        """The vectors of ``texts`` as rows, in order."""
+        if not texts:
+            return np.zeros((0, 0), dtype=np.float32)
+        vectors = self.vectors(texts)
+        return np.stack([vectors[t] for t in texts])
 
     def _remember(self, text: str, row: np.ndarray) -> None:
         if self.size == 0:
