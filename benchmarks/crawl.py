@@ -107,11 +107,12 @@ class MemoEncoder:
 
 def install_memo(backend: str, cache: Path | None) -> MemoEncoder:
     """Make every Detector of this process use one memoising encoder."""
-    import headcheck.detector as detector_module
+    import headcheck.embed.cached as cached
     from headcheck.embed.model import load_encoder
 
     memo = MemoEncoder(load_encoder(None, backend=backend), cache)
-    detector_module.load_encoder = lambda *a, **k: memo  # type: ignore[assignment]
+    # Every detector loads its encoder through headcheck.embed.cached.Embeddings.
+    cached.load_encoder = lambda *a, **k: memo  # type: ignore[assignment]
     return memo
 
 

@@ -66,7 +66,7 @@ class Detector:
         # The options every front end shares are checked in one place, with one message each
         # (ConfigurationError, a ValueError). The calibration is checked as it loads below.
         Options(
-            model=model,
+            model=None if model is None else os.fspath(model),
             backend=backend,
             threshold=threshold,
             batch_size=batch_size,

@@ -419,7 +419,7 @@ def _checked_decision(
                 for v in value
             )
         )
-        if not ok:
+        if not ok or not isinstance(value, list):
             raise fail(
                 f"{prefix}{key} must be {width} finite numbers" + (" above 0" if positive else "")
             )

@@ -95,8 +95,8 @@ def repair_pairs(
             b = start + offset
             row[b] = -1.0
             row[row > NEAR_DUPLICATE] = -1.0
-            top = np.argpartition(-row, min(HARD_NEIGHBOURS, len(row) - 1))[:HARD_NEIGHBOURS]
-            top = [t for t in top if row[t] > -1.0]
+            nearest = np.argpartition(-row, min(HARD_NEIGHBOURS, len(row) - 1))
+            top = [t for t in nearest[:HARD_NEIGHBOURS] if row[t] > -1.0]
             if not top:
                 continue
             neighbour = int(rng.choice(top))

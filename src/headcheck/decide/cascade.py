@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import asdict, dataclass
-from typing import Any
+from typing import Any, TypeGuard
 
 import numpy as np
 
@@ -75,7 +75,7 @@ class Cascade:
         if unknown:
             raise fail(f"unknown cascade field(s) {unknown}")
 
-        def finite(value: Any) -> bool:
+        def finite(value: Any) -> TypeGuard[float]:
             return (
                 isinstance(value, (int, float))
                 and not isinstance(value, bool)

@@ -83,10 +83,10 @@ def corpus_evidence(
             neighbour_features(*texts, neighbours=neighbours),
         ]
     )
-    rows = relative_to_corpus(rows, CONTEXT_DECISION_NAMES)
-    if rows is None:  # too few pairs vouch for each other to read the rest against
+    relative = relative_to_corpus(rows, CONTEXT_DECISION_NAMES)
+    if relative is None:  # too few pairs vouch for each other to read the rest against
         return BlockEvidence(results, keys, units, None, None, None)
-    return BlockEvidence(results, keys, units, rows, found, cut_copies(bodies), index, texts[3])
+    return BlockEvidence(results, keys, units, relative, found, cut_copies(bodies), index, texts[3])
 
 
 class CorpusDecision:
@@ -123,7 +123,7 @@ class CorpusDecision:
             if k not in pairs.units:
                 continue  # read here only as part of the corpus (the tier decides it)
             result, units = pairs.verdicts[k], evidence.units[row]
-            reasons = [r for r in result.reasons if r != "low_similarity"]
+            reasons: list[Reason] = [r for r in result.reasons if r != "low_similarity"]
             if evidence.cut[row] and "truncated_text" not in reasons:
                 reasons.append("truncated_text")
             teasers = int(evidence.teasers.counts[row])

@@ -90,7 +90,7 @@ def export_int8(folder: Path, destination: Path) -> None:
             with quiet_loading():
                 self.inner = AutoModel.from_pretrained(str(folder)).eval()
 
-        def forward(self, input_ids, attention_mask, token_type_ids):  # type: ignore[no-untyped-def]
+        def forward(self, input_ids, attention_mask, token_type_ids):
             return self.inner(
                 input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids
             ).last_hidden_state
@@ -214,7 +214,7 @@ class OnnxEncoder:
             rows[i] = self._pool([encoding])[0]
         return rows
 
-    def _pool(self, encodings: list) -> np.ndarray:  # type: ignore[type-arg]
+    def _pool(self, encodings: list) -> np.ndarray:
         width = max(len(e.ids) for e in encodings)
         ids = np.zeros((len(encodings), width), dtype=np.int64)
         mask = np.zeros_like(ids)

@@ -67,4 +67,7 @@ class SentenceTransformerEncoder:
             getattr(self._model, "get_embedding_dimension", None)
             or self._model.get_sentence_embedding_dimension
         )
-        return int(get())
+        dimension = get()
+        if dimension is None:
+            raise ModelError(f"the model {self.name} does not say the size of its embeddings")
+        return int(dimension)

@@ -39,8 +39,9 @@ from __future__ import annotations
 
 import logging
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Literal, get_args
+from typing import TYPE_CHECKING, Any, Literal, Protocol, cast, get_args
 
 try:
     from itemadapter import ItemAdapter
@@ -64,6 +65,13 @@ if TYPE_CHECKING:
     from scrapy.statscollectors import StatsCollector
 
 logger = logging.getLogger(__name__)
+
+
+class _Clock(Protocol):
+    """What the pipeline asks of Twisted's reactor: a call later."""
+
+    def callLater(self, delay: float, call: Callable[[], Any], /) -> Any: ...
+
 
 Action = Literal["tag", "drop"]
 ACTIONS: tuple[str, ...] = get_args(Action)
@@ -151,7 +159,8 @@ class _Batcher:
         if len(self._pending) >= self.size:
             self.flush()
         elif self._timer is None:
-            self._timer = reactor.callLater(self.wait, self.flush)  # type: ignore[attr-defined]
+            # The reactor is a module attribute installed at run time, untyped until then.
+            self._timer = cast(_Clock, reactor).callLater(self.wait, self.flush)
         return deferred
 
     def flush(self) -> None:

@@ -49,6 +49,7 @@ def _score_batches(options: str) -> Any:
     def score(batches: Iterator[tuple[pd.Series, pd.Series]]) -> Iterator[pd.DataFrame]:
         return score_partition(_detector(options), batches)
 
+    # pyspark's overloads name the UDF's types, which this iterator-of-batches form leaves out.
     return F.pandas_udf(score, RESULT_SCHEMA)  # type: ignore[call-overload]
 
 

@@ -9,10 +9,18 @@ import re
 import sys
 import zlib
 from collections.abc import Generator, Iterator
-from typing import IO, Any
+from typing import Any
 
 from headcheck.io.formats import InputError, ReadMeter, Row
-from headcheck.io.lines import LINE_END, Prefixed, first_block, line_pieces, open_binary, too_long
+from headcheck.io.lines import (
+    LINE_END,
+    Binary,
+    Prefixed,
+    first_block,
+    line_pieces,
+    open_binary,
+    too_long,
+)
 from headcheck.io.partial import plain_file
 from headcheck.io.writer import SURROGATE, Writer, clean_text
 
@@ -68,7 +76,7 @@ def _open_quote_after(line: bytes, inside: bool, delimiter: bytes) -> bool:
 
 
 def _csv_records(
-    handle: IO[bytes], limit: int, delimiter: bytes
+    handle: Binary, limit: int, delimiter: bytes
 ) -> Iterator[tuple[int, int, bytes | None]]:
     """(first line, last line, bytes) of each CSV record, which may span lines inside
     quotes; None for a record longer than ``limit`` bytes. Blank lines are not records.
@@ -142,7 +150,7 @@ def read_csv(
         first = first_block(handle)
         if delimiter is None:
             delimiter = detect_delimiter(LINE_END.split(first, maxsplit=1)[0])
-        records = _csv_records(Prefixed(first, handle), limit, delimiter.encode())  # type: ignore[arg-type]  # reads like a handle
+        records = _csv_records(Prefixed(first, handle), limit, delimiter.encode())
         header = _csv_header(path, records, limit, delimiter)
         for line, last, raw in records:
             if raw is None:

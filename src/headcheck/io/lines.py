@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import sys
 from collections.abc import Iterator
-from typing import IO
+from typing import Protocol
 
 from headcheck.io.formats import InputError, ReadMeter
 from headcheck.io.writer import ClosingGzip
@@ -15,7 +15,7 @@ BLOCK = 1024 * 1024
 LINE_END = re.compile(rb"\r\n|\r|\n")
 
 
-def open_binary(path: str, meter: ReadMeter | None = None) -> IO[bytes]:
+def open_binary(path: str, meter: ReadMeter | None = None) -> Binary:
     if path == "-":
         return sys.stdin.buffer
     # Closed by the reader's `finally`; a .gz is decompressed as it is read.
@@ -30,10 +30,19 @@ def open_binary(path: str, meter: ReadMeter | None = None) -> IO[bytes]:
     return raw
 
 
+class Binary(Protocol):
+    """What the readers read from: a file opened in binary mode, a gzip file, standard
+    input's buffer, or a :class:`Prefixed` one of them."""
+
+    def read(self, size: int = -1, /) -> bytes: ...
+
+    def close(self) -> None: ...
+
+
 class Prefixed:
     """A binary handle that gives ``prefix`` (bytes already read from it) first."""
 
-    def __init__(self, prefix: bytes, handle: IO[bytes]) -> None:
+    def __init__(self, prefix: bytes, handle: Binary) -> None:
         self.prefix, self.handle = prefix, handle
 
     def read(self, size: int = -1) -> bytes:
@@ -42,13 +51,16 @@ class Prefixed:
             return out
         return self.handle.read(size)
 
+    def close(self) -> None:
+        self.handle.close()
+
     def read1(self, size: int = -1) -> bytes:
         if self.prefix:
             return self.read(size)
         return getattr(self.handle, "read1", self.handle.read)(size)
 
 
-def first_block(handle: IO[bytes]) -> bytes:
+def first_block(handle: Binary) -> bytes:
     return getattr(handle, "read1", handle.read)(BLOCK)
 
 
@@ -56,7 +68,7 @@ def too_long(limit: int) -> str:
     return f"longer than {limit:,} bytes (the --max-record-bytes limit); not read"
 
 
-def line_pieces(handle: IO[bytes]) -> Iterator[tuple[bytes, bool]]:
+def line_pieces(handle: Binary) -> Iterator[tuple[bytes, bool]]:
     """The bytes of ``handle`` in order, as pieces: a piece that ends a line (True: it ends
     with its line ending, or with the file) or a block of a line that goes on (False)."""
     read = getattr(handle, "read1", handle.read)  # read1: what is there, without waiting
@@ -81,7 +93,7 @@ def line_pieces(handle: IO[bytes]) -> Iterator[tuple[bytes, bool]]:
             pending, open_line = pending[cut:], True
 
 
-def read_lines(handle: IO[bytes], limit: int) -> Iterator[bytes | None]:
+def read_lines(handle: Binary, limit: int) -> Iterator[bytes | None]:
     """Each line of ``handle`` with its ending; None for one longer than ``limit`` bytes,
     whose bytes are dropped as they are read."""
     parts: list[bytes] | None = []

@@ -14,7 +14,7 @@ from headcheck.io.formats import InputError, OutputError
 try:  # an advisory lock keeps two runs from writing the same partial file (POSIX only)
     import fcntl
 except ImportError:  # pragma: no cover - Windows
-    fcntl = None  # type: ignore[assignment]
+    fcntl = None  # type: ignore[assignment]  # no module on Windows: no lock there
 _NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
 
 

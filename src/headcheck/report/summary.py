@@ -137,6 +137,7 @@ def summarise(
     if scored_input and threshold is not None:
         low = [r.similarity for r in scored if "low_similarity" in r.reasons]
         clear = [r.similarity for r in scored if not r.is_mismatch]
+        # Scored results (scored_input) all have a similarity.
         if any(s >= threshold for s in low) or any(s < threshold for s in clear):  # type: ignore[operator]
             notes.append(
                 f"The file's decisions do not match --threshold {threshold:g}: pass the "

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 from collections import deque
-from collections.abc import Iterable, Iterator
+from collections.abc import Generator, Iterable
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any
@@ -46,7 +46,7 @@ def _check(pairs: list[tuple[Any, Any]]) -> list[CheckResult]:
 
 def check_chunks(
     chunks: Iterable[list[tuple[Any, Any]]], options: dict[str, Any], *, workers: int
-) -> Iterator[list[CheckResult]]:
+) -> Generator[list[CheckResult], None, None]:
     """Results of each chunk of pairs, in order, checked by ``workers`` processes made with
     ``Detector(**options, threads=1)``."""
     import multiprocessing

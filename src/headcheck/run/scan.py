@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import time
 from collections import Counter, deque
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Generator, Iterable, Iterator
 from contextlib import closing
 from dataclasses import dataclass, field
 from itertools import chain, islice
@@ -34,6 +34,7 @@ from headcheck.result import (
     SIMILARITY_FIELD,
     SUGGESTION_ID_FIELD,
     UNREADABLE,
+    CheckResult,
     result_fields,
 )
 from headcheck.run import resume as checkpoints
@@ -173,7 +174,7 @@ def scan_rows(
 
         checked = check_chunks(pairs(), detector.options(), workers=workers)
     else:
-        checked = (list(detector.check_many(chunk_pairs)) for chunk_pairs in pairs())
+        checked = _each_chunk(detector, pairs())
     # Closed however the loop ends (an unreadable row, a consumer that stops early): a pool of
     # workers is shut down then, not left waiting for chunks that never come.
     with closing(checked):
@@ -369,3 +370,11 @@ def _run_fingerprint(
         },
         "detector": checkpoints.detector_fingerprint(detector),
     }
+
+
+def _each_chunk(
+    detector: Any, chunks: Iterable[list[tuple[Any, Any]]]
+) -> Generator[list[CheckResult], None, None]:
+    """The results of each chunk of pairs, checked in this process as they are asked for."""
+    for pairs in chunks:
+        yield list(detector.check_many(pairs))

@@ -102,7 +102,10 @@ def lists() -> _Lists:
     from importlib.resources import files
 
     data = json.loads(
-        files("headcheck.text").joinpath("lists", "boilerplate.json").read_text(encoding="utf-8")
+        files("headcheck.text")
+        .joinpath("lists")
+        .joinpath("boilerplate.json")
+        .read_text(encoding="utf-8")
     )
     titles: set[str] = set()
     starts: list[str] = []

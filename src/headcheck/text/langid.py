@@ -98,7 +98,7 @@ class Scorer:
         # For the walk one text at a time: Python lists and a memoryview index fastest.
         self.base_list = self.row_base.tolist()
         self.feature_list = self.feature.tolist()
-        self.next_list = memoryview(self.next_state)
+        self.next_list = self.next_state.data
         if (
             self.next_state.ndim != 1
             or int(self.row_base.max()) + 256 > self.next_state.size
@@ -180,7 +180,7 @@ class Scorer:
             keys.append(np.array(visited, dtype=np.int64))
         unique, counts = np.unique(np.concatenate(keys), return_counts=True)
         bounds = np.searchsorted(unique // size, np.arange(len(chunk) + 1))
-        counted: list[tuple[Any, Any]] = [None] * len(chunk)  # type: ignore[list-item]
+        counted: list[tuple[Any, Any]] = [None] * len(chunk)  # type: ignore[list-item]  # filled below
         for row, k in enumerate(order.tolist()):
             part = slice(bounds[row], bounds[row + 1])
             counted[k] = (unique[part] % size, counts[part])

@@ -107,7 +107,7 @@ def strip_repeated_headline(headline: str, body: str) -> str:
         if token is None or token.group().lower() != word:
             return body
         end = token.end()
-    return body[_TRAILING.match(body, end).end() :].lstrip()  # type: ignore[union-attr]
+    return body[_TRAILING.match(body, end).end() :].lstrip()  # type: ignore[union-attr]  # matches ''
 
 
 def split_sentences(body: str, *, limit: int = MAX_SENTENCES) -> list[str]:
