@@ -59,7 +59,8 @@ def run(
     detector: Any,
     context: bool,
 ) -> dict[str, Any]:
-    from headcheck.calibrate.corpus import calibrate, evaluate
+    from headcheck.calibrate.corpus import calibrate
+    from headcheck.calibrate.evaluate import evaluate
 
     started = time.perf_counter()
     crawl = crawl_of(rows, share, seed=7)
@@ -96,7 +97,7 @@ def main() -> None:
     )
     args = parser.parse_args()
     from headcheck import Detector
-    from headcheck.calibrate.corpus import evaluate
+    from headcheck.calibrate.evaluate import evaluate
 
     for name in args.sets.split(","):
         folder = args.data / SETS[name][0]

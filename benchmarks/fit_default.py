@@ -255,11 +255,8 @@ def fit_trees(data: dict[str, np.ndarray], target: float) -> Any:
     thresholds read off held-out probabilities (:func:`held_out_probabilities`) when the
     rows have story groups: thresholds read off the rows the trees were fitted on flag a
     third as many genuine rows as on articles the trees have not seen."""
-    from headcheck.calibrate.calibration import (
-        CONTEXT_DECISION_NAMES,
-        ContextDecision,
-        labelled_thresholds,
-    )
+    from headcheck.calibrate.decisions import CONTEXT_DECISION_NAMES, ContextDecision
+    from headcheck.calibrate.thresholds import labelled_thresholds
 
     learn = ~data["ruled"] & np.isin(data["kind"], LEARNED)
     trees = _trees(data["x"][learn], data["y"][learn])
@@ -276,7 +273,7 @@ def fit_trees(data: dict[str, np.ndarray], target: float) -> Any:
 
 def fit_alone(data: dict[str, np.ndarray], target: float) -> Any:
     """The corpus-free decision: a logistic model over FEATURE_NAMES."""
-    from headcheck.calibrate.calibration import fit_labelled
+    from headcheck.calibrate.thresholds import fit_labelled
     from headcheck.decide.features import FEATURE_NAMES
 
     keep = np.isin(data["kind"], LEARNED_ALONE)
@@ -307,8 +304,9 @@ _ALL: tuple[str, ...] = ()
 
 def main(argv: list[str] | None = None) -> None:
     global _ALL
-    from headcheck.calibrate.calibration import CONTEXT_DECISION_NAMES, Calibration
+    from headcheck.calibrate.calibration import Calibration
     from headcheck.calibrate.corpus import _versions
+    from headcheck.calibrate.decisions import CONTEXT_DECISION_NAMES
     from headcheck.detector import Detector
 
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])

@@ -24,7 +24,8 @@ import time
 from pathlib import Path
 
 from headcheck import Detector, plots, render
-from headcheck.report.build import ReportOptions, build_report
+from headcheck.report.build import build_report
+from headcheck.report.options import ReportOptions
 
 HERE = Path(__file__).resolve().parent
 DEFAULT_DATA = HERE.parent.parent / "shared" / "data" / "fnc1-train"

@@ -26,7 +26,7 @@ from pathlib import Path
 import numpy as np
 from sklearn.metrics import roc_auc_score
 
-from headcheck.calibrate.corpus import recall_at
+from headcheck.calibrate.evaluate import recall_at
 
 HERE = Path(__file__).resolve().parent
 DEFAULT_DATA = HERE.parent.parent / "shared" / "data" / "fnc1-train"

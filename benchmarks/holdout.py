@@ -109,7 +109,7 @@ def gather(args: argparse.Namespace) -> dict[str, dict[str, np.ndarray]]:
 
 
 def report(data: dict[str, dict[str, np.ndarray]], target: float) -> str:
-    from headcheck.calibrate.calibration import CONTEXT_DECISION_NAMES
+    from headcheck.calibrate.decisions import CONTEXT_DECISION_NAMES
 
     fit_default._ALL = CONTEXT_DECISION_NAMES
     context = fit_default.fit_trees(data["fit"], target)

@@ -31,13 +31,13 @@ from crawl import build, check, score  # the benchmark's own helpers, found by t
 def stream(crawl: Path, out: Path, window: int, batch: int = 64) -> float:
     """Decide the crawl's rows as the Scrapy pipeline does; return the seconds taken."""
     from headcheck import Detector
-    from headcheck.integrations.scrapy import _Batcher
+    from headcheck.integrations.batcher import Batcher
     from headcheck.result import result_fields
 
     rows = [json.loads(line) for line in crawl.read_text(encoding="utf-8").splitlines()]
     detector = Detector()
     detector.encoder  # noqa: B018 - loaded before the clock starts, as the pipeline does
-    batcher = _Batcher(detector, size=batch, wait=0.0, window=window)
+    batcher = Batcher(detector, size=batch, wait=0.0, window=window)
     started = time.perf_counter()
     with out.open("w", encoding="utf-8") as f:
         for start in range(0, len(rows), batch):

@@ -17,7 +17,8 @@ sys.path.insert(0, str(Path(__file__).parent))
 
 from headcheck import Detector
 from headcheck.io.formats import detect_format
-from headcheck.run.scan import ScanOptions, scan_file
+from headcheck.run.scan import scan_file
+from headcheck.run.settings import ScanOptions
 from peak import own_peak_rss_mb
 from synthetic import HashEncoder
 

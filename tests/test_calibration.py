@@ -9,13 +9,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from headcheck.calibrate.calibration import (
-    Calibration,
-    CalibrationError,
-    fit_labelled,
-    threshold_for_rate,
-)
+from headcheck.calibrate.calibration import Calibration
+from headcheck.calibrate.thresholds import fit_labelled, threshold_for_rate
 from headcheck.decide.features import FEATURE_NAMES
+from headcheck.errors import CalibrationError
 
 RNG = np.random.default_rng(3)
 F = len(FEATURE_NAMES)
@@ -148,7 +145,7 @@ def test_non_json_calibration_is_rejected(tmp_path: Path) -> None:
 def test_evaluate_ranks_rule_flags_first_and_also_reports_the_model_alone() -> None:
     """A genuine pair that a rule flags outranks every mismatch in ``roc_auc``, which counts
     it against the ranking; ``roc_auc_model`` ranks by the model's score only."""
-    from headcheck.calibrate.corpus import evaluate
+    from headcheck.calibrate.evaluate import evaluate
     from headcheck.result import CheckResult
 
     def result(similarity: float, *reasons: str) -> CheckResult:

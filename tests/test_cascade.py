@@ -11,9 +11,10 @@ import pytest
 
 from conftest import CRICKET_TITLE, POLITICS, POLITICS_TITLE
 from headcheck import Detector
-from headcheck.calibrate.calibration import Calibration, CalibrationError
+from headcheck.calibrate.calibration import Calibration
 from headcheck.calibrate.corpus import calibrate
 from headcheck.decide.cascade import CHEAP_FEATURE_NAMES, Cascade, fit_cascade
+from headcheck.errors import CalibrationError
 from test_calibration import fitted
 from test_selfcal import DATA, fnc_sample
 

@@ -12,17 +12,14 @@ import numpy as np
 import pytest
 
 from headcheck import Detector
-from headcheck.calibrate.calibration import (
-    CONTEXT_DECISION_NAMES,
-    Calibration,
-    CalibrationError,
-    ContextDecision,
-)
+from headcheck.calibrate.calibration import Calibration
 from headcheck.calibrate.corpus import MIN_CALIBRATION_PAIRS
+from headcheck.calibrate.decisions import CONTEXT_DECISION_NAMES, ContextDecision
 from headcheck.decide.boosted import Trees
 from headcheck.decide.context import INDEX_FEATURE_NAMES, MIN_BODIES, CorpusIndex
 from headcheck.decide.features import FEATURE_NAMES
 from headcheck.decide.teasers import cut_copies
+from headcheck.errors import CalibrationError
 
 FNC1 = Path(__file__).resolve().parents[2] / "shared" / "data" / "fnc1-train"
 REPEAT = CONTEXT_DECISION_NAMES.index("headline_repeat")

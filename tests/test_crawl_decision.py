@@ -14,8 +14,9 @@ import numpy as np
 import pytest
 
 from headcheck import Detector
-from headcheck.calibrate.calibration import CONTEXT_DECISION_NAMES, default_calibration
+from headcheck.calibrate.calibration import default_calibration
 from headcheck.calibrate.corpus import MIN_CALIBRATION_PAIRS, calibrate, usable_pairs
+from headcheck.calibrate.decisions import CONTEXT_DECISION_NAMES
 from headcheck.decide.boosted import Trees
 from headcheck.decide.relative import anchors, relative_to_corpus
 from headcheck.decide.teasers import teasers

@@ -11,7 +11,7 @@ import pytest
 
 from headcheck.embed.resolve import MULTILINGUAL, ModelError, multilingual_available, resolve_model
 from headcheck.text import langid as langid_model
-from headcheck.text.boilerplate import is_boilerplate_title, lists
+from headcheck.text.boilerplate import is_boilerplate_title
 from headcheck.text.language import (
     SCRIPT_CHARS,
     identify,
@@ -19,6 +19,7 @@ from headcheck.text.language import (
     is_language_mismatch,
     language,
 )
+from headcheck.text.other_languages import lists
 from headcheck.text.prepare import prepare, split_sentences
 from headcheck.text.rules import rule_reasons
 

@@ -10,7 +10,7 @@ import pytest
 
 from conftest import EXAMPLES
 from headcheck.cli.main import main
-from headcheck.run.scan import ScanOptions
+from headcheck.run.settings import ScanOptions
 
 
 def test_two_workers_write_the_same_file_as_one(tmp_path: Path) -> None:

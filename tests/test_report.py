@@ -15,11 +15,14 @@ import pytest
 
 from conftest import CRICKET_TITLE, EXAMPLES, POLITICS, POLITICS_TITLE, SPORTS_TITLE
 from headcheck import Detector
-from headcheck.calibrate.corpus import calibrate, load_pairs
+from headcheck.calibrate.corpus import calibrate
+from headcheck.calibrate.evaluate import load_pairs
 from headcheck.cli.main import main
-from headcheck.report.build import Report, ReportOptions, build_report
+from headcheck.report.build import Report, build_report
+from headcheck.report.options import ReportOptions
 from headcheck.report.write import write_report
-from headcheck.run.scan import ScanOptions, scan_file
+from headcheck.run.scan import scan_file
+from headcheck.run.settings import ScanOptions
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 SCRIPT = "<script>window.__pwned=1</script>"

@@ -16,7 +16,7 @@ import pytest
 
 from conftest import POLITICS, POLITICS_TITLE, SPORTS_TITLE
 from headcheck import Detector
-from headcheck.report.build import ReportOptions
+from headcheck.report.options import ReportOptions
 from headcheck.report.render import CSP
 from headcheck.report.write import write_report
 

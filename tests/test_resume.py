@@ -18,7 +18,8 @@ import pytest
 from headcheck import Detector
 from headcheck.io.formats import InputError, detect_format
 from headcheck.run.resume import detector_fingerprint, state_path
-from headcheck.run.scan import ScanOptions, ScanStats, scan_file
+from headcheck.run.scan import scan_file
+from headcheck.run.settings import ScanOptions, ScanStats
 from synthetic import HashEncoder, articles, write_jsonl
 
 RUNNER = Path(__file__).parent / "scan_runner.py"

@@ -8,12 +8,12 @@ from headcheck.text.boilerplate import (
     is_boilerplate_sentence,
     is_boilerplate_text,
     is_boilerplate_title,
-    is_teaser,
     split_boilerplate,
 )
 from headcheck.text.language import dominant_script, is_language_mismatch
 from headcheck.text.prepare import prepare
 from headcheck.text.rules import rule_reasons
+from headcheck.text.teaser import is_teaser
 
 ARTICLE = (
     "The city council voted on Tuesday to build protected cycle lanes along the riverside road. "

@@ -14,14 +14,10 @@ import jsonschema
 import pytest
 
 from conftest import EXAMPLES, ROOT
-from headcheck.calibrate.calibration import (
-    FORMAT_VERSION,
-    MAX_FILE_BYTES,
-    Calibration,
-    CalibrationError,
-    schema,
-)
+from headcheck.calibrate.calibration import FORMAT_VERSION, MAX_FILE_BYTES, Calibration
+from headcheck.calibrate.validate import schema
 from headcheck.decide.features import FEATURE_NAMES
+from headcheck.errors import CalibrationError
 
 F = len(FEATURE_NAMES)
 

@@ -47,9 +47,9 @@ def test_the_scrapy_batcher_reads_each_batch_against_its_window(hashed: Detector
     """The pipeline's batcher keeps the last `window` pairs and reads every batch against
     them: after enough batches, a batch is decided as the block of window and batch."""
     pytest.importorskip("scrapy", reason="the scrapy extra is not installed")
-    from headcheck.integrations.scrapy import _Batcher
+    from headcheck.integrations.batcher import Batcher
 
-    batcher = _Batcher(hashed, size=16, wait=0.0, window=150)
+    batcher = Batcher(hashed, size=16, wait=0.0, window=150)
     seen: list[tuple[str, str]] = []
     for start in range(0, 224, 16):
         batch = PAIRS[start : start + 16]
@@ -66,7 +66,7 @@ def test_a_bad_window_setting_stops_the_crawl() -> None:
     from scrapy.settings import Settings
 
     from headcheck.errors import ConfigurationError
-    from headcheck.integrations.scrapy import PipelineSettings
+    from headcheck.integrations.scrapy_settings import PipelineSettings
 
     assert PipelineSettings.from_settings(Settings({})).window == 1_000
     assert PipelineSettings.from_settings(Settings({"HEADCHECK_WINDOW": "0"})).window == 0

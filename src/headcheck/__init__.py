@@ -9,10 +9,9 @@ _os.environ.setdefault("ORT_DISABLE_TELEMETRY", "1")
 # The hub client's own switch, for the one network use there is (--allow-download).
 _os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
 
-from headcheck.calibrate.calibration import CalibrationError
 from headcheck.detector import Detector
 from headcheck.embed.resolve import ModelError
-from headcheck.errors import ConfigurationError, HeadcheckError
+from headcheck.errors import CalibrationError, ConfigurationError, HeadcheckError
 from headcheck.integrations.frame import check_frame
 from headcheck.io.formats import InputError
 from headcheck.options import Options

@@ -13,7 +13,8 @@ from dataclasses import replace
 from itertools import islice
 from typing import Any, Literal
 
-from headcheck.calibrate.calibration import DEFAULT, Calibration, ContextDecision
+from headcheck.calibrate.calibration import DEFAULT, Calibration
+from headcheck.calibrate.decisions import ContextDecision
 from headcheck.calibrate.resolve import resolve_calibration
 from headcheck.decide.cascade import Cascade
 from headcheck.decide.context import MIN_BODIES

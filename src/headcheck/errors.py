@@ -11,3 +11,7 @@ class HeadcheckError(Exception):
 class ConfigurationError(HeadcheckError, ValueError):
     """A setting of a front end (Scrapy, datatrove, Spark) that cannot be used: raised when
     the front end starts, so it never runs with the check silently off."""
+
+
+class CalibrationError(HeadcheckError, ValueError):
+    """A calibration file that is malformed, of another model, or cannot be fitted."""

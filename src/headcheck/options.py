@@ -190,8 +190,9 @@ class Options:
         """Fail closed, before any work: raise ConfigurationError (naming ``where``) unless the
         model can be found, the calibration file is valid and fits the backend. What a front
         end that loads the model later, on its workers, runs when it is built."""
-        from headcheck.calibrate.calibration import Calibration, CalibrationError
+        from headcheck.calibrate.calibration import Calibration
         from headcheck.embed.resolve import ModelError, check_backend, resolve_model
+        from headcheck.errors import CalibrationError
 
         try:
             resolve_model(self.model, allow_download=self.allow_download)

@@ -9,9 +9,9 @@ from headcheck.cli.common import EXIT_OK, detector_from, fail, load_corpus
 
 
 def command(args: argparse.Namespace) -> int:
-    from headcheck.calibrate.calibration import CalibrationError
     from headcheck.calibrate.corpus import calibrate
     from headcheck.embed.resolve import ModelError
+    from headcheck.errors import CalibrationError
     from headcheck.io.formats import InputError, check_not_input
 
     try:

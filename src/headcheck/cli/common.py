@@ -109,7 +109,7 @@ def parquet_rows(source: str) -> int | None:
 
 
 def load_corpus(args: argparse.Namespace, *, max_pairs: int | None = None) -> tuple[Any, ...]:
-    from headcheck.calibrate.corpus import load_pairs
+    from headcheck.calibrate.evaluate import load_pairs
     from headcheck.io.formats import InputError, detect_format
 
     try:

@@ -10,7 +10,7 @@ from headcheck.cli.common import EXIT_OK, detector_from, fail, load_corpus
 def command(args: argparse.Namespace) -> int:
     import json
 
-    from headcheck.calibrate.corpus import evaluate
+    from headcheck.calibrate.evaluate import evaluate
     from headcheck.embed.resolve import ModelError
 
     pairs, labels, headlines = load_corpus(args)

@@ -19,7 +19,7 @@ from headcheck.cli.arguments import (
 def build_parser() -> argparse.ArgumentParser:
     from headcheck.decide.threshold import DEFAULT_THRESHOLD
     from headcheck.io.formats import FORMATS
-    from headcheck.run.scan import ON_ERROR
+    from headcheck.run.settings import ON_ERROR
     from headcheck.version import __version__
 
     parser = argparse.ArgumentParser(
@@ -177,7 +177,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _report_parser(commands: Any, formats: Sequence[str], threshold: float) -> None:
-    from headcheck.report.build import REPORT_FORMATS
+    from headcheck.report.options import REPORT_FORMATS
 
     report = commands.add_parser(
         "report",

@@ -11,7 +11,7 @@ from headcheck.cli.common import EXIT_OK, detector_from, fail, progress_bar
 def command(args: argparse.Namespace) -> int:
     from headcheck.embed.resolve import ModelError
     from headcheck.io.formats import InputError, detect_format
-    from headcheck.report.build import ReportOptions, report_format
+    from headcheck.report.options import ReportOptions, report_format
     from headcheck.report.write import write_report
 
     try:

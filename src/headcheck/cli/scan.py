@@ -20,7 +20,8 @@ def command(args: argparse.Namespace) -> int:
     from headcheck.embed.resolve import ModelError, resolve_model
     from headcheck.io.formats import InputError, detect_format
     from headcheck.io.writers import can_resume
-    from headcheck.run.scan import ScanOptions, scan_file
+    from headcheck.run.scan import scan_file
+    from headcheck.run.settings import ScanOptions
 
     try:
         input_format = detect_format(args.input, args.format)

@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from headcheck.calibrate.calibration import CONTEXT_DECISION_NAMES, ContextDecision
+from headcheck.calibrate.decisions import CONTEXT_DECISION_NAMES, ContextDecision
 from headcheck.decide.context import MIN_BODIES, CorpusIndex, neighbour_features
 from headcheck.decide.features import FEATURE_NAMES
 from headcheck.decide.interface import Kept, Pairs

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from headcheck.calibrate.calibration import CalibrationError
+from headcheck.errors import CalibrationError
 
 #: (headline, body) of eight stories on unrelated topics, written for this check.
 STORIES: tuple[tuple[str, str], ...] = (

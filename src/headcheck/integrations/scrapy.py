@@ -32,32 +32,26 @@ when the crawler starts, so the crawl does not run (``scrapy crawl`` exits 1); i
 unchecked. ``HEADCHECK_ENABLED = False`` is the way to crawl without the check. An item
 that cannot be scored (its batch is retried pair by pair, so only that item fails) is passed
 on unchecked, counted in the ``headcheck/errors`` stat and logged (the first with its
-traceback); the crawl goes on.
-"""
+traceback); the crawl goes on."""
 
 from __future__ import annotations
 
 import logging
-from collections import deque
-from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Literal, Protocol, cast, get_args
+from typing import TYPE_CHECKING, Any
 
 try:
     from itemadapter import ItemAdapter
     from scrapy.exceptions import DropItem, NotConfigured
     from scrapy.utils.defer import maybe_deferred_to_future
-    from twisted.internet.defer import Deferred
-    from twisted.internet.threads import deferToThread
 except ImportError as exc:  # pragma: no cover - depends on the environment
     raise ImportError("headcheck.scrapy needs Scrapy: pip install 'headcheck[scrapy]'") from exc
 
-from headcheck.calibrate.calibration import Calibration, CalibrationError
 from headcheck.detector import Detector
 from headcheck.embed.resolve import ModelError, resolve_model
 from headcheck.errors import ConfigurationError
+from headcheck.integrations.batcher import Batcher
+from headcheck.integrations.scrapy_settings import STATS_PREFIX, PipelineSettings
 from headcheck.io.fields import FIELD_CHECK_RECORDS, closest_first, missing_fields
-from headcheck.options import Options
 from headcheck.result import CheckResult, result_fields
 
 if TYPE_CHECKING:
@@ -67,153 +61,9 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 
-class _Clock(Protocol):
-    """What the pipeline asks of Twisted's reactor: a call later."""
-
-    def callLater(self, delay: float, call: Callable[[], Any], /) -> Any: ...
-
-
-Action = Literal["tag", "drop"]
-ACTIONS: tuple[str, ...] = get_args(Action)
-STATS_PREFIX = "headcheck"
-#: Items kept as the corpus each batch is read against (HEADCHECK_WINDOW): a few MB of text.
-DEFAULT_WINDOW = 1_000
-MAX_WINDOW = 20_000
-
-
 class HeadlineMismatch(DropItem):
     """Raised for a flagged item when ``HEADCHECK_ACTION = "drop"``; Scrapy counts it in
     ``item_dropped_reasons_count/HeadlineMismatch``."""
-
-
-@dataclass(frozen=True, slots=True)
-class PipelineSettings:
-    """The ``HEADCHECK_*`` settings, checked: headcheck's options and the pipeline's own."""
-
-    options: Options = field(default_factory=Options)
-    action: Action = "tag"
-    result_field: str = "headcheck"
-    batch_wait: float = 0.05
-    #: The last items kept as the corpus a batch is read against (0: each item alone).
-    window: int = DEFAULT_WINDOW
-
-    @classmethod
-    def from_settings(cls, settings: Any) -> PipelineSettings:
-        """Read and check the settings; a bad value raises ConfigurationError naming the valid
-        ones (which stops the crawl: never NotConfigured, which would run it unchecked)."""
-        options = Options.from_settings(settings.get)
-        if isinstance(options.calibration, str):
-            try:  # read now, so its error names the setting
-                Calibration.load(options.calibration)
-            except CalibrationError as exc:
-                raise ConfigurationError(f"HEADCHECK_CALIBRATION: {exc}") from exc
-        action = settings.get("HEADCHECK_ACTION", "tag")
-        if action not in ACTIONS:
-            raise ConfigurationError(
-                f"HEADCHECK_ACTION is {action!r}; valid values: {', '.join(ACTIONS)}"
-            )
-        try:
-            batch_wait = settings.getfloat("HEADCHECK_BATCH_WAIT", 0.05)
-        except ValueError:
-            batch_wait = -1.0
-        if batch_wait < 0:
-            raise ConfigurationError(
-                "HEADCHECK_BATCH_WAIT: expected a number of seconds >= 0, got "
-                f"{settings.get('HEADCHECK_BATCH_WAIT')!r}"
-            )
-        result_field = settings.get("HEADCHECK_RESULT_FIELD", "headcheck")
-        if not isinstance(result_field, str) or not result_field:
-            raise ConfigurationError(
-                f"HEADCHECK_RESULT_FIELD must be a field name, got {result_field!r}"
-            )
-        raw_window = settings.get("HEADCHECK_WINDOW", DEFAULT_WINDOW)
-        try:
-            window = int(raw_window)
-        except (TypeError, ValueError):
-            window = -1
-        if window < 0 or window > MAX_WINDOW or isinstance(raw_window, bool):
-            raise ConfigurationError(
-                f"HEADCHECK_WINDOW: expected a whole number of items from 0 to {MAX_WINDOW:,}, "
-                f"got {raw_window!r}"
-            )
-        return cls(options, action, result_field, batch_wait, window)
-
-
-class _Batcher:
-    """Gathers pairs from items processed concurrently and scores them together in a thread,
-    one batch at a time, so the reactor never waits on the model. Each batch is read as a
-    corpus together with the last ``window`` pairs scored before it."""
-
-    def __init__(self, detector: Detector, *, size: int, wait: float, window: int = 0) -> None:
-        self.detector, self.size, self.wait = detector, size, wait
-        self.window: deque[tuple[Any, Any]] = deque(maxlen=window)
-        self._pending: list[tuple[tuple[Any, Any], Deferred[CheckResult]]] = []
-        self._timer: Any = None
-        self._busy = False
-
-    def submit(self, pair: tuple[Any, Any]) -> Deferred[CheckResult]:
-        from twisted.internet import reactor
-
-        deferred: Deferred[CheckResult] = Deferred()
-        self._pending.append((pair, deferred))
-        if len(self._pending) >= self.size:
-            self.flush()
-        elif self._timer is None:
-            # The reactor is a module attribute installed at run time, untyped until then.
-            self._timer = cast(_Clock, reactor).callLater(self.wait, self.flush)
-        return deferred
-
-    def flush(self) -> None:
-        if self._timer is not None and self._timer.active():
-            self._timer.cancel()
-        self._timer = None
-        if self._busy or not self._pending:
-            return  # the running batch flushes again when it ends
-        batch, self._pending = self._pending, []
-        self._busy = True
-        pairs = [pair for pair, _ in batch]
-        running = deferToThread(self._score, pairs)
-
-        def deliver(results: list[CheckResult | Exception]) -> None:
-            for (_, waiting), result in zip(batch, results, strict=True):
-                if isinstance(result, Exception):
-                    waiting.errback(result)
-                else:
-                    waiting.callback(result)
-
-        def fail(failure: Any) -> None:
-            for _, waiting in batch:
-                waiting.errback(failure)
-
-        def done(_: object) -> None:
-            self._busy = False
-            if self._pending:
-                self.flush()
-
-        running.addCallbacks(deliver, fail)
-        running.addBoth(done)
-
-    def _score(self, pairs: list[tuple[Any, Any]]) -> list[CheckResult | Exception]:
-        """Score a batch; when it fails, score its pairs one by one, so that only the pair
-        that fails gets the error."""
-        try:
-            if self.window.maxlen:
-                results: list[CheckResult | Exception] = list(
-                    self.detector.check_in_context(pairs, self.window)
-                )
-                self.window.extend(pairs)
-                return results
-            return list(self.detector.check_many(pairs))
-        except Exception:
-            if len(pairs) == 1:
-                raise
-        results = []
-        for pair in pairs:
-            try:
-                results.append(self.detector.check(*pair))
-            except Exception as exc:
-                results.append(exc)
-        return results
 
 
 class HeadcheckPipeline:
@@ -229,7 +79,7 @@ class HeadcheckPipeline:
         self.stats = stats
         self.crawler = crawler
         self.detector: Detector | None = None
-        self._batcher: _Batcher | None = None
+        self._batcher: Batcher | None = None
         self._untaggable_logged = False
         self._error_logged = False
         #: The field check: whether an item had the headline field yet, the items without it
@@ -274,7 +124,7 @@ class HeadcheckPipeline:
         """Load the model (unless from_crawler did) and start batching."""
         self.load_model()
         assert self.detector is not None
-        self._batcher = _Batcher(
+        self._batcher = Batcher(
             self.detector,
             size=self.config.options.batch_size,
             wait=self.config.batch_wait,

@@ -100,7 +100,7 @@ class Writer:
         self, path: str, *, resume_at: int | None = None, partial: str | None = None
     ) -> None:
         self.path = path
-        self.lock_partial: int | None = None
+        self._lock_fd: int | None = None
         self._fd: int | None = None
         if resume_at is not None and not self.resumable:
             raise InputError(path, f"{type(self).__name__} output cannot be resumed")
@@ -108,7 +108,7 @@ class Writer:
             self._target = path
             return
         if self.resumable:
-            self.lock_partial = lock_partial(path)
+            self._lock_fd = lock_partial(path)
         try:
             if resume_at is None:
                 self._fd, self._target = create_partial(path)
@@ -165,10 +165,10 @@ class Writer:
         self._unlock()
 
     def _unlock(self) -> None:
-        if self.lock_partial is not None:
+        if self._lock_fd is not None:
             remove_quietly(lock_path(self.path))
-            os.close(self.lock_partial)
-            self.lock_partial = None
+            os.close(self._lock_fd)
+            self._lock_fd = None
 
     def __enter__(self) -> Writer:
         return self

@@ -4,8 +4,7 @@ Gathered here from a scanned file (its result fields are read back) or from a ra
 (scored on the fly with :func:`headcheck.run.scan.scan_rows`); drawn by
 :mod:`headcheck.report.plots` and written as HTML or Markdown by
 :mod:`headcheck.report.render` (:mod:`headcheck.report.write` does both). matplotlib is
-imported only to draw.
-"""
+imported only to draw."""
 
 from __future__ import annotations
 
@@ -15,82 +14,22 @@ from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from itertools import chain
-from pathlib import Path
-from typing import Any, Literal, get_args
+from typing import Any
 
 import numpy as np
 
-from headcheck.calibrate.corpus import evaluate, mismatch_scores, parse_label, repair_pairs
+from headcheck.calibrate.evaluate import evaluate, mismatch_scores, parse_label
+from headcheck.calibrate.repair import repair_pairs
 from headcheck.detector import Detector
 from headcheck.io.fields import check_fields
-from headcheck.io.formats import MAX_RECORD_BYTES, Format, InputError, ReadMeter, Row, check_input
+from headcheck.io.formats import Format, InputError, ReadMeter, Row, check_input
 from headcheck.io.readers import read_rows
 from headcheck.io.scored import is_scanned, result_of
+from headcheck.report.options import ReportOptions
 from headcheck.report.summary import BODY_START, Article, Summary, summarise
 from headcheck.result import CheckResult
-from headcheck.run.scan import ScanOptions, ScanStats, scan_rows
-
-ReportFormat = Literal["html", "markdown"]
-REPORT_FORMATS: tuple[str, ...] = get_args(ReportFormat)
-_SUFFIXES = {".md": "markdown", ".markdown": "markdown", ".html": "html", ".htm": "html"}
-
-
-def report_format(destination: str, given: str | None = None) -> ReportFormat:
-    """The report format named by ``given``, else by the destination's extension (HTML for
-    standard output)."""
-    if given is not None:
-        if given not in REPORT_FORMATS:
-            raise ValueError(
-                f"unknown report format {given!r}; valid formats: {', '.join(REPORT_FORMATS)}"
-            )
-        return given  # type: ignore[return-value]  # checked against REPORT_FORMATS
-    if destination == "-":
-        return "html"
-    suffix = Path(destination).suffix.lower()
-    if suffix in _SUFFIXES:
-        return _SUFFIXES[suffix]  # type: ignore[return-value]  # values are ReportFormats
-    raise ValueError(
-        f"cannot tell the report format of {destination!r} from its extension; name it with "
-        f"--output-format ({', '.join(REPORT_FORMATS)}) or use .html or .md"
-    )
-
-
-@dataclass(frozen=True, slots=True)
-class ReportOptions:
-    """What the report reads from each record and how much it shows."""
-
-    title_field: str = "title"
-    text_field: str = "text"
-    #: Field holding a 0/1-like label (1 = mismatch): adds ROC, precision-recall and calibration.
-    label_field: str | None = None
-    #: The label value that marks a mismatch, for labels that are not 0/1-like.
-    positive_label: str | None = None
-    #: CSV delimiter (None: detected from the header line).
-    delimiter: str | None = None
-    #: Field to break the flagged rate down by, e.g. the site or domain.
-    group_field: str | None = None
-    #: Most confident flags shown, and borderline pairs shown.
-    examples: int = 10
-    #: Pairs re-paired for the shuffled-headline histogram (a fixed-seed sample).
-    max_pairs: int = 20_000
-    seed: int = 0
-    #: Groups listed (the largest first); the rest are summed in one row.
-    max_groups: int = 30
-    #: Longest input record read (a JSONL line, a CSV record); a longer one is unreadable.
-    max_record_bytes: int = MAX_RECORD_BYTES
-
-    def __post_init__(self) -> None:
-        limits = (
-            ("examples", 0),
-            ("max_pairs", 2),
-            ("max_groups", 1),
-            ("seed", 0),
-            ("max_record_bytes", 1),
-        )
-        for name, low in limits:
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int) or value < low:
-                raise ValueError(f"{name} must be a whole number >= {low}, got {value!r}")
+from headcheck.run.scan import scan_rows
+from headcheck.run.settings import ScanOptions, ScanStats
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,7 +47,7 @@ class Report:
     repaired_flagged: dict[str, float] = field(default_factory=dict)
     confident: list[Article] = field(default_factory=list)
     borderline: list[Article] = field(default_factory=list)
-    #: With labels: headcheck.calibrate.corpus.evaluate's metrics, the labels and the mismatch
+    #: With labels: headcheck.calibrate.evaluate.evaluate's metrics, the labels and the mismatch
     #: scores.
     evaluation: dict[str, Any] | None = None
     labels: np.ndarray | None = None

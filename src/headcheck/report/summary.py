@@ -9,8 +9,8 @@ from typing import Any
 
 import numpy as np
 
-from headcheck.calibrate.calibration import SHORT_HEADLINE_WORDS
-from headcheck.calibrate.corpus import LENGTH_BUCKETS
+from headcheck.calibrate.decisions import SHORT_HEADLINE_WORDS
+from headcheck.calibrate.evaluate import LENGTH_BUCKETS
 from headcheck.detector import Detector
 from headcheck.result import CheckResult
 

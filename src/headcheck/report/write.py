@@ -9,13 +9,8 @@ from pathlib import Path
 from headcheck.detector import Detector
 from headcheck.io.formats import Format, ReadMeter, check_not_input
 from headcheck.report import plots, render
-from headcheck.report.build import (
-    REPORT_FORMATS,
-    Report,
-    ReportFormat,
-    ReportOptions,
-    build_report,
-)
+from headcheck.report.build import Report, build_report
+from headcheck.report.options import REPORT_FORMATS, ReportFormat, ReportOptions
 
 
 def write_report(

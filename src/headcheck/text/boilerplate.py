@@ -1,20 +1,17 @@
-"""Page furniture told from stories: site-wide or widget titles, sentences of a cookie wall,
-paywall, error or bot-check page, and teasers cut off with an ellipsis.
+"""Page furniture told from stories: site-wide or widget titles, and sentences of a cookie
+wall, paywall, error or bot-check page (in other languages than English, through the lists
+of :mod:`headcheck.text.other_languages`; a teaser is :mod:`headcheck.text.teaser`'s).
 
 Each check looks at cleaned text only (see :mod:`headcheck.text.prepare`) and costs
-microseconds; :mod:`headcheck.text.rules` turns them into a pair's reasons.
-"""
+microseconds; :mod:`headcheck.text.rules` turns them into a pair's reasons."""
 
 from __future__ import annotations
 
-import functools
-import json
 import re
 import unicodedata
 from dataclasses import dataclass
-from typing import Literal
 
-from headcheck.text.language import UNSPACED_LETTER
+from headcheck.text.other_languages import BoilerplateKind, listed_kind, listed_title
 
 # -- titles ----------------------------------------------------------------------------------
 
@@ -67,94 +64,7 @@ def _boilerplate_core(title: str) -> bool:
         return True
     if len(title.split()) <= 8 and _WIDGET_WORDS.search(title):
         return True
-    return _listed_title(title)
-
-
-# -- other languages: the lists in headcheck/text/lists/boilerplate.json ---------------------------
-
-_TITLE_END = re.compile(r"[\s.!?:…。！？｡]+$")
-_WORD_RUN = re.compile(r"\w+")
-
-
-@dataclass(frozen=True, slots=True)
-class _Lists:
-    """The boilerplate lists of every language, in the shapes they are matched in."""
-
-    titles: frozenset[str]
-    title_starts: tuple[str, ...]
-    #: Body phrases by their longest word: a sentence is searched only for the phrases of
-    #: the words it holds.
-    phrases: dict[str, tuple[tuple[str, BoilerplateKind], ...]]
-    #: Phrases in scripts written without spaces, searched only in sentences that have such
-    #: letters.
-    unspaced: tuple[tuple[str, BoilerplateKind], ...]
-    #: Each listed language's code: what the README and the tests cover.
-    languages: tuple[str, ...]
-
-
-def _title_key(title: str) -> str:
-    return _TITLE_END.sub("", unicodedata.normalize("NFKC", title).lower()).strip()
-
-
-@functools.lru_cache(maxsize=1)
-def lists() -> _Lists:
-    """The lists of ``headcheck/text/lists/boilerplate.json``, read once."""
-    from importlib.resources import files
-
-    data = json.loads(
-        files("headcheck.text")
-        .joinpath("lists")
-        .joinpath("boilerplate.json")
-        .read_text(encoding="utf-8")
-    )
-    titles: set[str] = set()
-    starts: list[str] = []
-    phrases: dict[str, list[tuple[str, BoilerplateKind]]] = {}
-    unspaced: list[tuple[str, BoilerplateKind]] = []
-    for entry in data["languages"].values():
-        titles.update(_title_key(t) for t in entry["titles"])
-        starts.extend(_title_key(t) for t in entry["title_starts"])
-        for kind in ("access", "consent"):
-            for phrase in entry[kind]:
-                phrase = unicodedata.normalize("NFKC", phrase).lower()
-                if UNSPACED_LETTER.search(phrase):
-                    unspaced.append((phrase, kind))
-                else:
-                    key = max(_WORD_RUN.findall(phrase), key=len)
-                    phrases.setdefault(key, []).append((phrase, kind))
-    return _Lists(
-        frozenset(titles),
-        tuple(starts),
-        {k: tuple(v) for k, v in phrases.items()},
-        tuple(unspaced),
-        tuple(data["languages"]),
-    )
-
-
-def _listed_title(title: str) -> bool:
-    found = lists()
-    key = _title_key(title)
-    if key in found.titles:
-        return True
-    for start in found.title_starts:
-        # The start must end at a word's end: "Direct:" but not "Directeur".
-        if key.startswith(start) and (len(key) == len(start) or not key[len(start)].isalnum()):
-            return True
-    return False
-
-
-def _listed_kind(lower: str) -> BoilerplateKind | None:
-    """The kind of the listed phrase that ``lower`` (a sentence in lower case) holds."""
-    found = lists()
-    for word in found.phrases.keys() & set(_WORD_RUN.findall(lower)):
-        for phrase, kind in found.phrases[word]:
-            if phrase in lower:
-                return kind
-    if found.unspaced and UNSPACED_LETTER.search(lower):
-        for phrase, kind in found.unspaced:
-            if phrase in lower:
-                return kind
-    return None
+    return listed_title(title)
 
 
 def is_boilerplate_title(title: str) -> bool:
@@ -243,8 +153,6 @@ MIN_ARTICLE_CHARS = 120
 #: (a teaser: the first sentence or two of the story).
 TEASER_CHARS = 400
 
-BoilerplateKind = Literal["consent", "access", "furniture"]
-
 
 def boilerplate_kind(sentence: str) -> BoilerplateKind | None:
     """Which kind of boilerplate a sentence is (consent, access or furniture), or None."""
@@ -256,7 +164,7 @@ def boilerplate_kind(sentence: str) -> BoilerplateKind | None:
             return "consent"
         if _FURNITURE.search(sentence):
             return "furniture"
-    return _listed_kind(unicodedata.normalize("NFKC", lower) if not lower.isascii() else lower)
+    return listed_kind(unicodedata.normalize("NFKC", lower) if not lower.isascii() else lower)
 
 
 def is_boilerplate_sentence(sentence: str) -> bool:
@@ -301,47 +209,3 @@ def is_boilerplate_text(split: BodySplit) -> bool:
     if split.access_chars and article_chars < TEASER_CHARS:
         return True
     return split.consent_chars > 2 * article_chars and article_chars < MIN_ARTICLE_CHARS
-
-
-#: How a teaser ends: with an ellipsis where the story breaks off.
-_TEASER_END = re.compile(r"(?:\.\.\.|…|\[\.\.\.\]|\[…\])[\s\])»›]*$")
-#: A body this short that breaks off like a teaser is one.
-TEASER_WORDS = 60
-#: What a teaser's ellipsis breaks off: at least this many words (or, in a script written
-#: without spaces, characters) since the last sentence end or line break. A whole story may
-#: close on "Hm…" or "Well...".
-TEASER_TAIL_WORDS = 2
-TEASER_TAIL_CHARS = 12
-#: A sentence end: a stop and a space, but not after an initial ("U.S. officials"), or a new
-#: line.
-_SENTENCE_BREAK = re.compile(r"(?<!\b[A-Z])[.!?…]\s|\n")
-
-
-#: Characters of a script written without spaces (Chinese, Japanese, Thai) that count as one
-#: word: a word of Chinese or Japanese news is one to three characters.
-UNSPACED_WORD_CHARS = 2
-
-
-def _words(text: str) -> int:
-    """Words of ``text``; in a script written without spaces, its characters by
-    UNSPACED_WORD_CHARS."""
-    spaced = len(text.split())
-    if not UNSPACED_LETTER.search(text):
-        return spaced
-    return max(spaced, len(UNSPACED_LETTER.findall(text)) // UNSPACED_WORD_CHARS)
-
-
-def is_teaser(body: str) -> bool:
-    """A short body that breaks off with an ellipsis inside a sentence: the start of a story,
-    not the story.
-
-    Check the article text with its furniture set aside: a "Read more" line under a short but
-    whole story is page furniture, not a sign that the story was cut.
-    """
-    if _words(body) >= TEASER_WORDS:
-        return False
-    end = _TEASER_END.search(body)
-    if end is None:
-        return False
-    tail = _SENTENCE_BREAK.split(body[: end.start()])[-1].strip()
-    return len(tail.split()) >= TEASER_TAIL_WORDS or len(tail) >= TEASER_TAIL_CHARS

@@ -7,9 +7,10 @@ body (``language_mismatch``), and a teaser in place of the story (``truncated_te
 from __future__ import annotations
 
 from headcheck.result import Reason
-from headcheck.text.boilerplate import is_boilerplate_title, is_teaser
+from headcheck.text.boilerplate import is_boilerplate_title
 from headcheck.text.language import is_language_mismatch
 from headcheck.text.prepare import Prepared
+from headcheck.text.teaser import is_teaser
 
 
 def rule_reasons(units: Prepared) -> list[Reason]:
