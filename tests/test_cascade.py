@@ -10,13 +10,14 @@ import numpy as np
 import pytest
 
 from conftest import CRICKET_TITLE, POLITICS, POLITICS_TITLE
+from fnc1 import needs_fnc1
 from headcheck import Detector
 from headcheck.calibrate.calibration import Calibration
 from headcheck.calibrate.corpus import calibrate
 from headcheck.decide.cascade import CHEAP_FEATURE_NAMES, Cascade, fit_cascade
 from headcheck.errors import CalibrationError
 from test_calibration import fitted
-from test_selfcal import DATA, fnc_sample
+from test_selfcal import fnc_sample
 
 N = len(CHEAP_FEATURE_NAMES)
 
@@ -134,7 +135,7 @@ def test_condemned_and_uncertain_pairs(detector: Detector) -> None:
     assert off.check(POLITICS_TITLE, POLITICS).stage == "model"
 
 
-@pytest.mark.skipif(not (DATA / "train_stances.csv").is_file(), reason=f"no FNC-1 data at {DATA}")
+@needs_fnc1
 def test_self_calibrated_cascade_agrees_with_the_model_on_fnc(detector: Detector) -> None:
     """Calibrated on an unlabelled FNC-1 crawl, the cascade decides most genuine pairs cheaply
     and its decisions match the full model's on 98.5% of genuine and unrelated pairs."""

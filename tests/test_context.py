@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import json
 import random
 from dataclasses import replace
@@ -11,6 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+import fnc1
 from headcheck import Detector
 from headcheck.calibrate.calibration import Calibration
 from headcheck.calibrate.corpus import MIN_CALIBRATION_PAIRS
@@ -21,7 +21,6 @@ from headcheck.decide.features import FEATURE_NAMES
 from headcheck.decide.teasers import cut_copies
 from headcheck.errors import CalibrationError
 
-FNC1 = Path(__file__).resolve().parents[2] / "shared" / "data" / "fnc1-train"
 REPEAT = CONTEXT_DECISION_NAMES.index("headline_repeat")
 
 
@@ -115,13 +114,7 @@ def test_context_decision_is_validated_when_loaded() -> None:
 def _fnc1_sample(bodies: int) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
     """Genuine pairs of ``bodies`` FNC-1 bodies, and each body under a random other one's
     headline (fixed seed)."""
-    with open(FNC1 / "train_bodies.csv", encoding="utf-8", newline="") as f:
-        text = {row["Body ID"]: row["articleBody"] for row in csv.DictReader(f)}
-    related: dict[str, str] = {}
-    with open(FNC1 / "train_stances.csv", encoding="utf-8", newline="") as f:
-        for row in csv.DictReader(f):
-            if row["Stance"] != "unrelated":
-                related.setdefault(row["Body ID"], row["Headline"])
+    text, related = fnc1.bodies(), fnc1.own_headlines()
     rng = random.Random(5)
     ids = rng.sample(sorted(related), bodies)
     genuine = [(related[i], text[i]) for i in ids]
@@ -130,7 +123,7 @@ def _fnc1_sample(bodies: int) -> tuple[list[tuple[str, str]], list[tuple[str, st
     return genuine, wrong
 
 
-@pytest.mark.skipif(not FNC1.is_dir(), reason=f"FNC-1 data not found at {FNC1}")
+@fnc1.needs_fnc1
 def test_a_block_decides_with_the_corpus_and_a_small_one_without(detector: Detector) -> None:
     """A hand-made context decision that flags a headline fitting its other body better
     flags re-paired headlines when their own pairs are in the block; a block of fewer than
@@ -166,7 +159,7 @@ def test_a_block_decides_with_the_corpus_and_a_small_one_without(detector: Detec
     assert "corpus" not in {r.stage for r in alone_results}
 
 
-@pytest.mark.skipif(not FNC1.is_dir(), reason=f"FNC-1 data not found at {FNC1}")
+@fnc1.needs_fnc1
 def test_calibrate_keeps_the_shipped_decision_that_scan_uses(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -3,7 +3,6 @@ it gives (index pages, mixed bodies, cut bodies), suggestions, and calibrate on 
 
 from __future__ import annotations
 
-import csv
 import json
 import random
 import subprocess
@@ -13,6 +12,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from fnc1 import FNC1, SHARED, bodies, needs_fnc1, own_headlines
 from headcheck import Detector
 from headcheck.calibrate.calibration import default_calibration
 from headcheck.calibrate.corpus import MIN_CALIBRATION_PAIRS, calibrate, usable_pairs
@@ -20,12 +20,6 @@ from headcheck.calibrate.decisions import CONTEXT_DECISION_NAMES
 from headcheck.decide.boosted import Trees
 from headcheck.decide.relative import anchors, relative_to_corpus
 from headcheck.decide.teasers import teasers
-
-SHARED = Path(__file__).resolve().parents[2] / "shared"
-FNC1 = SHARED / "data" / "fnc1-train"
-needs_fnc1 = pytest.mark.skipif(
-    not (FNC1 / "train_stances.csv").is_file(), reason=f"FNC-1 data not found at {FNC1}"
-)
 
 
 def test_stored_trees_decide_as_the_fitted_model() -> None:
@@ -177,13 +171,7 @@ def test_swapped_titles_get_each_other_as_suggestions(tmp_path: Path) -> None:
     `scan --id-field` names the record it comes from."""
     from headcheck.cli.main import main
 
-    with open(FNC1 / "train_bodies.csv", encoding="utf-8", newline="") as f:
-        text = {r["Body ID"]: r["articleBody"] for r in csv.DictReader(f)}
-    own: dict[str, str] = {}
-    with open(FNC1 / "train_stances.csv", encoding="utf-8", newline="") as f:
-        for r in csv.DictReader(f):
-            if r["Stance"] != "unrelated":
-                own.setdefault(r["Body ID"], r["Headline"])
+    text, own = bodies(), own_headlines()
     ids = random.Random(3).sample(sorted(own), 150)
     records = [{"id": f"r{i}", "title": own[b], "text": text[b]} for i, b in enumerate(ids)]
     records[0]["title"], records[1]["title"] = records[1]["title"], records[0]["title"]

@@ -12,10 +12,10 @@ import numpy as np
 import pytest
 from sklearn.metrics import roc_auc_score
 
+import fnc1
 from conftest import EXAMPLES
 from headcheck import Detector
 from headcheck.embed.cache import CACHE_ENV
-from test_selfcal import DATA
 
 pytest.importorskip("onnxruntime", reason="the onnx extra is not installed")
 
@@ -37,13 +37,10 @@ def example_pairs() -> list[tuple[str, str]]:
 
 def fnc_pairs(limit: int) -> tuple[list[tuple[str, str]], np.ndarray]:
     """A fixed-seed sample of FNC-1 pairs and their labels (1 = unrelated)."""
-    import csv
     import random
 
-    with open(DATA / "train_bodies.csv", encoding="utf-8", newline="") as f:
-        bodies = {r["Body ID"]: r["articleBody"] for r in csv.DictReader(f)}
-    with open(DATA / "train_stances.csv", encoding="utf-8", newline="") as f:
-        stances = random.Random(11).sample(list(csv.DictReader(f)), limit)
+    bodies = fnc1.bodies()
+    stances = random.Random(11).sample(list(fnc1.stances()), limit)
     pairs = [(r["Headline"], bodies[r["Body ID"]]) for r in stances]
     return pairs, np.array([r["Stance"] == "unrelated" for r in stances], dtype=int)
 
@@ -85,7 +82,7 @@ def test_int8_moves_cosines_little_on_the_examples(
 
 
 @pytest.mark.slow
-@pytest.mark.skipif(not (DATA / "train_stances.csv").is_file(), reason=f"no FNC-1 data at {DATA}")
+@fnc1.needs_fnc1
 def test_int8_keeps_cosines_and_roc_auc_on_fnc(detector: Detector, onnx_detector: Detector) -> None:
     """On 600 FNC-1 pairs: mean drift <= 0.02, worst <= 0.08, ROC-AUC within 0.002."""
     pairs, labels = fnc_pairs(600)

@@ -2,31 +2,27 @@
 
 from __future__ import annotations
 
-import csv
 import random
-from pathlib import Path
 
 import pytest
 
+import fnc1
 from headcheck import Detector
 from headcheck.calibrate.corpus import calibrate
 
-DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "fnc1-train"
-if not (DATA / "train_stances.csv").is_file():
-    pytest.skip(f"FNC-1 data not found at {DATA}", allow_module_level=True)
+if not (fnc1.FNC1 / "train_stances.csv").is_file():
+    pytest.skip(f"FNC-1 data not found at {fnc1.FNC1}", allow_module_level=True)
 
 
 def fnc_sample(bodies: int) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
     """Related and unrelated pairs of a fixed-seed sample of FNC-1 bodies."""
-    with open(DATA / "train_bodies.csv", encoding="utf-8", newline="") as f:
-        texts = {r["Body ID"]: r["articleBody"] for r in csv.DictReader(f)}
+    texts = fnc1.bodies()
     chosen = set(random.Random(5).sample(sorted(texts), bodies))
     related, unrelated = [], []
-    with open(DATA / "train_stances.csv", encoding="utf-8", newline="") as f:
-        for row in csv.DictReader(f):
-            if row["Body ID"] in chosen:
-                pair = (row["Headline"], texts[row["Body ID"]])
-                (unrelated if row["Stance"] == "unrelated" else related).append(pair)
+    for row in fnc1.stances():
+        if row["Body ID"] in chosen:
+            pair = (row["Headline"], texts[row["Body ID"]])
+            (unrelated if row["Stance"] == "unrelated" else related).append(pair)
     return related, unrelated
 
 
