@@ -163,3 +163,22 @@ def test_evaluate_ranks_rule_flags_first_and_also_reports_the_model_alone() -> N
     assert report["roc_auc_model"] == 1.0
     assert report["roc_auc"] == pytest.approx(2 / 3, abs=1e-4)
     assert report["false_flag_rate"] == pytest.approx(1 / 3, abs=1e-4)
+
+
+def test_the_calibrator_keeps_the_estimator_contract(detector) -> None:  # type: ignore[no-untyped-def]
+    """Calibrator stores its parameters as given, learns only in fit (into calibration_), and
+    fit returns the calibrator. A corpus too small to adapt to (counted before anything is
+    embedded) gives the shipped decision, here without its context decision as asked."""
+    from dataclasses import replace
+
+    from headcheck.calibrate.calibration import default_calibration
+    from headcheck.calibrate.corpus import MIN_CALIBRATION_PAIRS, Calibrator
+
+    calibrator = Calibrator(detector, target=0.02, context=False)
+    assert (calibrator.detector, calibrator.target, calibrator.context) == (detector, 0.02, False)
+    assert not hasattr(calibrator, "calibration_")
+    pairs = [(f"Headline {i}", f"A body of its own, number {i}.") for i in range(10)]
+    assert len(pairs) < MIN_CALIBRATION_PAIRS
+    assert calibrator.fit(pairs) is calibrator
+    shipped = default_calibration(detector.backend)
+    assert calibrator.calibration_ == replace(shipped, context=None)

@@ -155,3 +155,16 @@ def test_self_calibrated_cascade_agrees_with_the_model_on_fnc(detector: Detector
     # tenth of the pairs are re-paired, where the band is more often crossed.
     assert agree >= 0.985
     assert cheap_genuine >= 0.5
+
+
+def test_the_fitter_keeps_the_estimator_contract() -> None:
+    """CascadeFitter stores its parameter as given, learns only in fit (into cascade_), and
+    fit returns the fitter: what fit_cascade gives."""
+    from headcheck.decide.cascade import CascadeFitter
+
+    cheap, margin, similarity = synthetic_margins(5_000, seed=2)
+    fitter = CascadeFitter(tolerance=0.003)
+    assert fitter.tolerance == 0.003 and not hasattr(fitter, "cascade_")
+    assert fitter.fit(cheap, margin, similarity) is fitter
+    assert fitter.cascade_ == fit_cascade(cheap, margin, similarity, tolerance=0.003)
+    assert fitter.cascade_.tolerance == 0.003

@@ -67,6 +67,39 @@ def usable_pairs(pairs: Sequence[tuple[Any, Any]]) -> int:
     return len(bodies)
 
 
+class Calibrator:
+    """Adapts the shipped decision to a corpus (:func:`calibrate`), following scikit-learn's
+    estimator contract: its parameters are stored as given, :meth:`fit` learns
+    ``calibration_`` from a corpus's pairs (and their labels, 1 = mismatch, when there are)
+    and returns the calibrator."""
+
+    def __init__(
+        self,
+        detector: Detector,
+        *,
+        target: float = 0.01,
+        tolerance: float = DEFAULT_TOLERANCE,
+        context: bool = True,
+    ) -> None:
+        self.detector = detector
+        self.target = target
+        self.tolerance = tolerance
+        self.context = context
+
+    def fit(
+        self, pairs: Sequence[tuple[Any, Any]], labels: Sequence[int] | None = None
+    ) -> Calibrator:
+        self.calibration_ = calibrate(
+            pairs,
+            detector=self.detector,
+            labels=labels,
+            target=self.target,
+            tolerance=self.tolerance,
+            context=self.context,
+        )
+        return self
+
+
 def calibrate(
     pairs: Sequence[tuple[Any, Any]],
     *,

@@ -9,7 +9,7 @@ from headcheck.cli.common import EXIT_OK, detector_from, fail, load_corpus
 
 
 def command(args: argparse.Namespace) -> int:
-    from headcheck.calibrate.corpus import calibrate
+    from headcheck.calibrate.corpus import Calibrator
     from headcheck.embed.resolve import ModelError
     from headcheck.errors import CalibrationError
     from headcheck.io.formats import InputError, check_not_input
@@ -23,14 +23,9 @@ def command(args: argparse.Namespace) -> int:
         print(f"headcheck: warning: {args.input} holds no records", file=sys.stderr)
     try:
         detector = detector_from(args)
-        calibration = calibrate(
-            pairs,
-            detector=detector,
-            labels=labels,
-            target=args.target_fpr,
-            seed=args.seed,
-            context=not args.no_context,
-        )
+        # --seed is kept for scripts of earlier versions: nothing in calibrating is random.
+        calibrator = Calibrator(detector, target=args.target_fpr, context=not args.no_context)
+        calibration = calibrator.fit(pairs, labels).calibration_
         calibration.save(args.output)
     except (ModelError, CalibrationError, ValueError, OSError) as exc:
         fail(str(exc))

@@ -144,34 +144,51 @@ def _cut(predicted: np.ndarray, wrong: np.ndarray, tolerance: float) -> float:
     return float(predicted[order[k - 1]])
 
 
+class CascadeFitter:
+    """Fits the cheap stage, following scikit-learn's estimator contract: ``tolerance`` (the
+    share of disagreements with the full model allowed among the pairs decided cheaply) is
+    stored as given, :meth:`fit` learns ``cascade_`` and returns the fitter."""
+
+    def __init__(self, tolerance: float = DEFAULT_TOLERANCE) -> None:
+        self.tolerance = tolerance
+
+    def fit(self, X: np.ndarray, y: np.ndarray, similarity: np.ndarray) -> CascadeFitter:
+        """Fit on the pairs' cheap features ``X`` (CHEAP_FEATURE_NAMES), their full-model
+        margins ``y`` (>= 0: flagged) and their full-model ``similarity``."""
+        from sklearn.linear_model import LinearRegression
+
+        cheap, margin, tolerance = X, y, self.tolerance
+        margin_model = LinearRegression().fit(cheap, margin)
+        similarity_model = LinearRegression().fit(cheap, similarity)
+        predicted = margin_model.predict(cheap)
+        flagged = margin >= 0
+        low = _cut(predicted, flagged, tolerance)
+        negative_high = _cut(-predicted, ~flagged, tolerance)
+        high = -negative_high
+        if low >= high:  # the two tails meet: keep a band of width 0 at the midpoint
+            low = high = (low + high) / 2
+        decided_low = predicted <= low
+        decided_high = (predicted >= high) & ~decided_low
+        decided = decided_low | decided_high
+        agree = (decided_low & ~flagged) | (decided_high & flagged)
+        self.cascade_ = Cascade(
+            CHEAP_FEATURE_NAMES,
+            tuple(margin_model.coef_.tolist()),
+            float(margin_model.intercept_),
+            tuple(similarity_model.coef_.tolist()),
+            float(similarity_model.intercept_),
+            low,
+            high,
+            tolerance,
+            round(float(decided.mean()), 4),
+            round(float(agree.sum() / decided.sum()), 5) if decided.any() else 1.0,
+        )
+        return self
+
+
 def fit_cascade(
     cheap: np.ndarray, margin: np.ndarray, similarity: np.ndarray, *, tolerance: float
 ) -> Cascade:
-    """Fit the cheap stage on pairs whose full-model margin and similarity are known."""
-    from sklearn.linear_model import LinearRegression
-
-    margin_model = LinearRegression().fit(cheap, margin)
-    similarity_model = LinearRegression().fit(cheap, similarity)
-    predicted = margin_model.predict(cheap)
-    flagged = margin >= 0
-    low = _cut(predicted, flagged, tolerance)
-    negative_high = _cut(-predicted, ~flagged, tolerance)
-    high = -negative_high
-    if low >= high:  # the two tails meet: keep a band of width 0 at the midpoint
-        low = high = (low + high) / 2
-    decided_low = predicted <= low
-    decided_high = (predicted >= high) & ~decided_low
-    decided = decided_low | decided_high
-    agree = (decided_low & ~flagged) | (decided_high & flagged)
-    return Cascade(
-        CHEAP_FEATURE_NAMES,
-        tuple(margin_model.coef_.tolist()),
-        float(margin_model.intercept_),
-        tuple(similarity_model.coef_.tolist()),
-        float(similarity_model.intercept_),
-        low,
-        high,
-        tolerance,
-        round(float(decided.mean()), 4),
-        round(float(agree.sum() / decided.sum()), 5) if decided.any() else 1.0,
-    )
+    """The cheap stage fitted on pairs whose full-model margin and similarity are known (see
+    :class:`CascadeFitter`)."""
+    return CascadeFitter(tolerance).fit(cheap, margin, similarity).cascade_
