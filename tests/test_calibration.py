@@ -182,3 +182,26 @@ def test_the_calibrator_keeps_the_estimator_contract(detector) -> None:  # type:
     assert calibrator.fit(pairs) is calibrator
     shipped = default_calibration(detector.backend)
     assert calibrator.calibration_ == replace(shipped, context=None)
+
+
+def test_calibrating_needs_no_shared_data() -> None:
+    """On 300 made-up articles (a hashed bag of words standing in for the model), calibrating
+    without labels adapts the shipped decision to the corpus (mode "self", its size, a cheap
+    stage fitted on it, the share it flags), and with labels records their mismatch share and
+    chooses the thresholds on them."""
+    from headcheck import Detector
+    from headcheck.calibrate.corpus import Calibrator
+    from synthetic import HashEncoder, articles
+
+    detector = Detector(encoder=HashEncoder())
+    records = list(articles(300))
+    pairs = [(r["title"], r["text"]) for r in records]
+    adapted = Calibrator(detector).fit(pairs).calibration_
+    assert adapted.mode == "self" and adapted.corpus_size == len(pairs)
+    assert adapted.cascade is not None and 0.0 < adapted.cascade.cheap_share <= 1.0
+    assert 0.0 <= adapted.estimated_mismatch_rate <= 1.0
+    labels = [int(i % 7 == 3) for i in range(len(pairs))]  # the articles under another title
+    labelled = Calibrator(detector, target=0.05).fit(pairs, labels).calibration_
+    assert labelled.mode == "labelled"
+    assert labelled.estimated_mismatch_rate == round(sum(labels) / len(labels), 4)
+    assert 0.0 < labelled.short_threshold < 1.0 and 0.0 < labelled.long_threshold < 1.0
