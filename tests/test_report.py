@@ -257,8 +257,7 @@ def test_scanned_file_keeps_its_decisions(detector: Detector, tmp_path: Path) ->
         assert dict(report.summary.reasons) == dict(stats.reasons)
         assert report.summary.notes == []
     # Decided with a stricter threshold than the report is told: the report says so.
-    strict = detector.with_options(calibration=None)
-    strict.threshold = 0.6
+    strict = detector.with_options(calibration=None, threshold=0.6)
     stats = scan_file(
         str(EXAMPLES),
         str(tmp_path / "strict.jsonl"),

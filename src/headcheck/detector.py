@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable, Iterator
-from dataclasses import replace
 from itertools import islice
 from typing import Any, Literal
 
@@ -87,23 +86,22 @@ class Detector:
         if scoring is not None and scoring not in SCORINGS:
             raise ValueError(f"scoring must be one of {SCORINGS}, got {scoring!r}")
         self.model = model
-        self.threshold = check_threshold(DEFAULT_THRESHOLD if threshold is None else threshold)
-        self.batch_size = batch_size
+        self._threshold = check_threshold(DEFAULT_THRESHOLD if threshold is None else threshold)
+        self._batch_size = batch_size
         self.device = device
         self.allow_download = allow_download
         self.threads = threads
         #: Whether the decision is yet to be run on headcheck's clear pairs (see
         #: :meth:`check_decision`): a calibration given here, with the real model.
         self._unchecked = encoder is None and calibration is not None and calibration != DEFAULT
-        self.calibration, self.backend, self._calibration_source = resolve_calibration(
+        self._calibration, self.backend, self._calibration_source = resolve_calibration(
             calibration, backend=backend, threshold=threshold
         )
-        calibration = self.calibration
-        self.use_cascade = cascade
-        self.use_context = context
+        calibration = self._calibration
+        self._use_cascade = cascade
+        self._use_context = context
         self._scoring = scoring
-        #: "fast" (a calibrated decision's scoring) or "full" (the plain threshold's).
-        self.scoring: Scoring = scoring or ("fast" if calibration is not None else "full")
+        self._derived_scoring: Scoring = scoring or ("fast" if calibration is not None else "full")
         self._encoder_given = encoder is not None
         self.embeddings = Embeddings(
             model=model,
@@ -135,8 +133,8 @@ class Detector:
             pairwise=ModelDecision(
                 self.embeddings,
                 calibration=calibration,
-                threshold=self.threshold,
-                scoring=self.scoring,
+                threshold=self._threshold,
+                scoring=self._derived_scoring,
             ),
             corpus=None if self.context is None else CorpusDecision(self.context),
             batch_size=batch_size,
@@ -144,6 +142,34 @@ class Detector:
         )
 
     # -- options -----------------------------------------------------------------------------
+
+    # The options are read-only: the decisions are built from them once. A detector with
+    # other options is a copy (with_options).
+
+    @property
+    def threshold(self) -> float:
+        return self._threshold
+
+    @property
+    def batch_size(self) -> int:
+        return self._batch_size
+
+    @property
+    def calibration(self) -> Calibration | None:
+        return self._calibration
+
+    @property
+    def use_cascade(self) -> bool:
+        return self._use_cascade
+
+    @property
+    def use_context(self) -> bool:
+        return self._use_context
+
+    @property
+    def scoring(self) -> Scoring:
+        """ "fast" (a calibrated decision's scoring) or "full" (the plain threshold's)."""
+        return self._derived_scoring
 
     @classmethod
     def from_options(cls, options: Options, **extra: Any) -> Detector:
@@ -205,17 +231,6 @@ class Detector:
         """The embedding model, loaded on first use."""
         return self.embeddings.encoder
 
-    @property
-    def static(self) -> Any:
-        """The cascade's static embeddings (:class:`~headcheck.embed.static.StaticEmbedder`)."""
-        return self.embeddings.static
-
-    @property
-    def multilingual_encoder(self) -> Encoder:
-        """The multilingual tier's model (see headcheck.decide.multilingual), loaded on first
-        use."""
-        return self.embeddings.multilingual
-
     def embed(self, texts: list[str]) -> Any:
         """L2-normalised embeddings of ``texts``, in order, through the same cache as pairs."""
         return self.embeddings.matrix(texts)
@@ -254,21 +269,9 @@ class Detector:
         Only ``pairs`` are decided; a suggestion names its headline but no position. Without a
         context decision, or with fewer than MIN_BODIES bodies in all, each pair is decided
         on its own, as check_many would."""
-        reference = list(reference)
         if self._unchecked:
             self.check_decision()
-        # Counted first, cheaply: a stream that repeats a few bodies (a site's widget pages)
-        # would otherwise pay for reading a block that turns out to be no corpus.
-        bodies = {body for _, body in reference + pairs if isinstance(body, str)}
-        if self.context is None or len(bodies) < MIN_BODIES:
-            step = self.batch_size
-            batches = (pairs[start : start + step] for start in range(0, len(pairs), step))
-            return [r for batch in batches for r in self.pipeline.check_batch(batch)]
-        results = self.pipeline.check_block(reference + pairs)[len(reference) :]
-        return [
-            r if r.suggestion_position is None else replace(r, suggestion_position=None)
-            for r in results
-        ]
+        return self.pipeline.check_with(pairs, list(reference))
 
     def check_decision(self) -> None:
         """Refuse a decision that cannot tell headcheck's clear pairs apart, flags all its

@@ -217,5 +217,5 @@ def _fit_cascade(
     features = np.vstack([f for _, f, _ in sets])
     similarity = np.array([s for _, _, sims in sets for s in sims], dtype=np.float64)
     margin = calibration.margins(calibration.probabilities(features), _headline_words(features))
-    cheap, _ = cheap_features([u for chunk in units for u in chunk], detector.static)
+    cheap, _ = cheap_features([u for chunk in units for u in chunk], detector.embeddings.static)
     return fit_cascade(cheap, margin, similarity, tolerance=tolerance)

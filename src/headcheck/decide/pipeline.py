@@ -10,9 +10,10 @@ the corpus decision decides the model's pairs again, and the tier reads its own 
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
+from headcheck.decide.context import MIN_BODIES
 from headcheck.decide.corpus import BlockEvidence, CorpusDecision, corpus_evidence
 from headcheck.decide.interface import Kept, Pairs
 from headcheck.decide.multilingual import TierCorpusDecision, TierDecision
@@ -60,6 +61,24 @@ class Pipeline:
         self.batch_size = batch_size
         self.pair_cache_size = pair_cache_size
         self._pairs: dict[bytes, CheckResult] = {}
+
+    def check_with(
+        self, pairs: list[tuple[Any, Any]], reference: list[tuple[Any, Any]]
+    ) -> list[CheckResult]:
+        """Verdicts of ``pairs`` read as one corpus with ``reference`` (see
+        :meth:`~headcheck.detector.Detector.check_in_context`)."""
+        # Counted first, cheaply: a stream that repeats a few bodies (a site's widget pages)
+        # would otherwise pay for reading a block that turns out to be no corpus.
+        bodies = {body for _, body in reference + pairs if isinstance(body, str)}
+        if self.corpus is None or len(bodies) < MIN_BODIES:
+            step = self.batch_size
+            batches = (pairs[start : start + step] for start in range(0, len(pairs), step))
+            return [r for batch in batches for r in self.check_batch(batch)]
+        results = self.check_block(reference + pairs)[len(reference) :]
+        return [
+            r if r.suggestion_position is None else replace(r, suggestion_position=None)
+            for r in results
+        ]
 
     def block_evidence(self, block: list[tuple[Any, Any]], *, neighbours: int) -> BlockEvidence:
         """Score a block of pairs as one corpus: each pair alone first, then the corpus
