@@ -1,4 +1,6 @@
-"""Turn the similarities of a pair into a score and a decision. The only place that decides."""
+"""The plain threshold's arithmetic: a pair's similarity from its cosines, and the cut-off
+under which :class:`~headcheck.decide.pairwise.ModelDecision` flags it without a
+calibration."""
 
 from __future__ import annotations
 
