@@ -109,9 +109,9 @@ class CorpusDecision:
             pairs.kept,
             neighbours=self.decision.neighbours,
         )
-        return self.decide_with(evidence, pairs)
+        return self._decide(evidence, pairs)
 
-    def decide_with(self, evidence: BlockEvidence, pairs: Pairs) -> dict[int, CheckResult]:
+    def _decide(self, evidence: BlockEvidence, pairs: Pairs) -> dict[int, CheckResult]:
         """Verdicts on ``pairs.units`` from evidence already gathered."""
         if evidence.rows is None or evidence.teasers is None or evidence.cut is None:
             return {}  # too few bodies to be a corpus: the earlier verdicts stand

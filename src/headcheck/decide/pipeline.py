@@ -83,7 +83,7 @@ class Pipeline:
     def block_evidence(self, block: list[tuple[Any, Any]], *, neighbours: int) -> BlockEvidence:
         """Score a block of pairs as one corpus: each pair alone first, then the corpus
         evidence of the scored ones (``rows`` is None when the block is too small)."""
-        results, found = self._check_pairs(block)
+        results, found = self._check_pairs(block, corpus=True)
         evidence = corpus_evidence(results, found.kept, neighbours=neighbours)
         self._tier_results(results, found)
         return evidence
@@ -91,37 +91,33 @@ class Pipeline:
     def check_block(self, block: list[tuple[Any, Any]]) -> list[CheckResult]:
         """Check a block of pairs as one corpus: score each, then decide with the context."""
         assert self.corpus is not None
-        results, found = self._check_pairs(block)
-        evidence = corpus_evidence(results, found.kept, neighbours=self.corpus.decision.neighbours)
-        model = {k: results[k] for k in found.kept}
+        results, found = self._check_pairs(block, corpus=True)
+        model = {k: results[k] for k in found.kept}  # read before the tier's are put in place
         self._tier_results(results, found)
         decided = {k: found.kept[k][0] for k in found.kept if k not in found.overrides}
-        pairs = Pairs(decided, found.kept, model)
-        for k, verdict in self.corpus.decide_with(evidence, pairs).items():
+        for k, verdict in self.corpus.decide(Pairs(decided, found.kept, model)).items():
             results[k] = verdict
         return results
 
     def check_small_block(self, block: list[tuple[Any, Any]]) -> list[CheckResult]:
         """A block too small to be a corpus: each pair decided on its own, the tier's pairs
         still read together."""
-        results: list[CheckResult] = []
-        tier: dict[int, Kept] = {}
-        for start in range(0, len(block), self.batch_size):
-            found = _Found()
-            results.extend(self.check_batch(block[start : start + self.batch_size], found))
-            tier.update((start + i, value) for i, value in found.tier.items())
-        self._tier_results(results, _Found(tier=tier))
+        results, found = self._check_pairs(block, corpus=False)
+        self._tier_results(results, found)
         return results
 
-    def _check_pairs(self, block: list[tuple[Any, Any]]) -> tuple[list[CheckResult], _Found]:
-        """Every pair of a block decided on its own by the model (the tier's pairs too: they
-        are part of the corpus), with what is kept of them."""
+    def _check_pairs(
+        self, block: list[tuple[Any, Any]], *, corpus: bool
+    ) -> tuple[list[CheckResult], _Found]:
+        """Every pair of a block decided on its own, batch by batch, with what is kept of
+        them (see :meth:`check_batch`; with ``corpus``, the tier's pairs are scored by the
+        model too, as part of the corpus)."""
         results: list[CheckResult] = []
         found = _Found()
         for start in range(0, len(block), self.batch_size):
-            part = _Found(overrides={})
+            part = _Found()
             results.extend(
-                self.check_batch(block[start : start + self.batch_size], part, corpus=True)
+                self.check_batch(block[start : start + self.batch_size], part, corpus=corpus)
             )
             found.kept.update((start + i, value) for i, value in part.kept.items())
             found.tier.update((start + i, value) for i, value in part.tier.items())
