@@ -19,24 +19,23 @@ def resolve_calibration(
     DEFAULT (the shipped decision, unless a ``threshold`` is asked for) or None; an unsaid
     ``backend`` is the calibration's. ValueError when the calibration was fitted on another
     backend than the one asked for."""
-    if calibration == DEFAULT and threshold is not None:
-        calibration = None  # a threshold asked for decides instead of the shipped default
+    shipped = calibration == DEFAULT and threshold is None
     source = "the calibration"
-    if calibration is not None and calibration != DEFAULT:
-        if not isinstance(calibration, Calibration):
-            source = f"the calibration {os.fspath(calibration)}"
-            calibration = Calibration.load(calibration)
-        if backend is None:  # unsaid, the backend is the one the calibration was fitted on
-            backend = check_backend(calibration.backend)
+    given: Calibration | None = None
+    if isinstance(calibration, Calibration):
+        given = calibration
+    elif calibration is not None and calibration != DEFAULT:
+        source = f"the calibration {os.fspath(calibration)}"
+        given = Calibration.load(calibration)
+    if given is not None and backend is None:
+        backend = given.backend  # unsaid, the backend is the one the calibration was fitted on
     checked = check_backend(backend)
-    if calibration == DEFAULT:
-        calibration = default_calibration(checked)
-    if calibration is not None and not isinstance(calibration, Calibration):
-        raise TypeError(f"not a calibration: {calibration!r}")  # pragma: no cover
-    if calibration is not None and calibration.backend != checked:
+    if shipped:
+        given = default_calibration(checked)
+    if given is not None and given.backend != checked:
         raise ValueError(
-            f"the calibration was fitted with backend={calibration.backend!r}, not "
+            f"the calibration was fitted with backend={given.backend!r}, not "
             f"{checked!r}: the backends' similarities differ slightly, so calibrate "
             f"again with backend {checked!r} (CLI: --backend {checked})"
         )
-    return calibration, checked, source
+    return given, checked, source
