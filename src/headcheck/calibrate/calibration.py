@@ -55,14 +55,7 @@ class Calibration(Logistic):
     a pair is flagged when it reaches the threshold of its headline's length bucket.
     ``context``, when fitted, is the decision for pairs checked together as a corpus."""
 
-    feature_names: tuple[str, ...]
-    mean: tuple[float, ...]
-    scale: tuple[float, ...]
-    coef: tuple[float, ...]
-    intercept: float
-    #: Threshold for headlines of at most SHORT_HEADLINE_WORDS words, and for longer ones.
-    short_threshold: float
-    long_threshold: float
+    # feature_names, mean, scale, coef, intercept, short_threshold, long_threshold: Logistic's.
     target_false_flag_rate: float
     model: str
     mode: Mode

@@ -22,15 +22,18 @@ SHORT_HEADLINE_WORDS = 5
 CONTEXT_DECISION_NAMES = FEATURE_NAMES + CONTEXT_FEATURE_NAMES
 
 
+@dataclass(frozen=True, slots=True)
 class Logistic:
     """A logistic model over standardised features with a threshold per headline-length
-    bucket: what the corpus-free decision and the context decision share."""
+    bucket: the fields and the arithmetic that :class:`Decision` and the calibration file's
+    corpus-free decision (:class:`~headcheck.calibrate.calibration.Calibration`) share."""
 
-    __slots__ = ()
+    feature_names: tuple[str, ...]
     mean: tuple[float, ...]
     scale: tuple[float, ...]
     coef: tuple[float, ...]
     intercept: float
+    #: Threshold for headlines of at most SHORT_HEADLINE_WORDS words, and for longer ones.
     short_threshold: float
     long_threshold: float
 
@@ -50,13 +53,6 @@ class Logistic:
 class Decision(Logistic):
     """A fitted logistic decision and its thresholds, as the fitting functions return it."""
 
-    feature_names: tuple[str, ...]
-    mean: tuple[float, ...]
-    scale: tuple[float, ...]
-    coef: tuple[float, ...]
-    intercept: float
-    short_threshold: float
-    long_threshold: float
     #: Share of the corpus's own pairs estimated (self mode) or labelled to be mismatches.
     estimated_mismatch_rate: float = 0.0
 
