@@ -114,13 +114,13 @@ def test_json_round_trip(tmp_path: Path) -> None:
         (lambda d: d.update(coef=[math.nan] * F), "NaN is not a number"),
         (
             lambda d: d.update(scale=[0.0] * F),
-            r"at scale/\d: 0\.0 is less than or equal to the minimum",
+            r"at scale/0: 0\.0 is not in \(0, 1e\+12\]",
         ),
         (lambda d: d.update(feature_names=["a", "b"]), "feature_names"),
         (lambda d: d.update(short_threshold=2.0), "short_threshold"),
         (lambda d: d.update(mode="magic"), "mode"),
-        (lambda d: d.update(__reduce__="os.system"), "'__reduce__' was unexpected"),
-        (lambda d: d.pop("intercept"), "intercept"),
+        (lambda d: d.update(__reduce__="os.system"), r"unknown field\(s\) '__reduce__'"),
+        (lambda d: d.pop("intercept"), r"missing field\(s\) 'intercept'"),
     ],
 )
 def test_malformed_calibration_is_rejected(change: object, message: str) -> None:

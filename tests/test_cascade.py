@@ -74,7 +74,7 @@ def test_calibration_with_a_cascade_round_trips_through_json() -> None:
         ("high", "1", "cascade/high"),
         ("margin_coef", [1.0, 2.0], "margin_coef"),
         ("feature_names", ["a"], "feature_names"),
-        ("pickle", "cos\nsystem", "'pickle' was unexpected"),
+        ("pickle", "cos\nsystem", r"at cascade: unknown field\(s\) 'pickle'"),
         ("tolerance", 0.9, "cascade/tolerance"),
     ],
 )

@@ -101,7 +101,7 @@ def test_context_decision_is_validated_when_loaded() -> None:
     for change, message in (
         (lambda c: c["trees"]["nodes"][0][0].__setitem__(0, 999), "a split names a feature"),
         (lambda c: c["trees"]["nodes"][0][0].__setitem__(2, 0), "come after it"),
-        (lambda c: c.update(feature_names=list(FEATURE_NAMES)), "context feature_names"),
+        (lambda c: c.update(feature_names=list(FEATURE_NAMES)), "at context/feature_names: "),
         (lambda c: c.update(neighbours=0), "neighbours"),
         (lambda c: c.update(block=10), "block"),
     ):

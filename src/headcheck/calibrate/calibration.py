@@ -12,10 +12,10 @@ crawls of the development data by ``benchmarks/fit_default.py``: ``scan`` withou
 :func:`headcheck.calibrate.corpus.calibrate`): with labels, its thresholds are chosen on them.
 
 Stored as JSON (never pickle): coefficients, feature names, thresholds, target, model id,
-versions and corpus size. Loading reads at most MAX_FILE_BYTES, refuses NaN and Infinity,
-validates the file against the JSON Schema (:mod:`headcheck.calibrate.validate`), and then
-checks what a schema cannot: that the feature names
-are this version's and every vector has one number per feature."""
+versions and corpus size. Each field's kind is declared once, on its dataclass
+(:mod:`headcheck.schema`): that declaration is both the JSON Schema shipped beside this module
+(:func:`schema`) and the one check every file is read through, the shipped ones included.
+Loading reads at most MAX_FILE_BYTES and refuses NaN and Infinity before that check."""
 
 from __future__ import annotations
 
@@ -24,16 +24,32 @@ import hashlib
 import json
 import os
 from dataclasses import dataclass, field, fields, is_dataclass, replace
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 import numpy as np
 
-from headcheck.calibrate.decisions import SHORT_HEADLINE_WORDS, ContextDecision, Decision, Logistic
-from headcheck.calibrate.validate import check_schema, checked_decision, no_constant, number_field
+from headcheck.calibrate.decisions import (
+    PROBABILITY,
+    SHORT_HEADLINE_WORDS,
+    ContextDecision,
+    Decision,
+    Logistic,
+)
 from headcheck.decide.cascade import Cascade
-from headcheck.decide.features import FEATURE_NAMES
 from headcheck.embed.resolve import BACKENDS
 from headcheck.errors import CalibrationError
+from headcheck.schema import (
+    Choice,
+    Const,
+    Invalid,
+    Mapping,
+    Nullable,
+    Number,
+    Record,
+    Text,
+    json_schema,
+    stored,
+)
 
 FORMAT = "headcheck-calibration"
 #: 3: fitted on the fast scoring (the sentences compared in the static space, see
@@ -43,6 +59,8 @@ FORMAT_VERSION = 3
 MIN_BUCKET_PAIRS = 200
 #: A calibration file is a few KB; anything past this is not one.
 MAX_FILE_BYTES = 1_000_000
+#: The JSON Schema of calibration files, shipped beside this module (written from FILE).
+SCHEMA_FILE = "calibration.schema.json"
 
 #: "default": shipped with headcheck (fitted on labelled crawls of the development data);
 #: "self": adapted to a corpus without labels; "labelled": thresholds from a corpus's labels.
@@ -56,19 +74,23 @@ class Calibration(Logistic):
     ``context``, when fitted, is the decision for pairs checked together as a corpus."""
 
     # feature_names, mean, scale, coef, intercept, short_threshold, long_threshold: Logistic's.
-    target_false_flag_rate: float
-    model: str
-    mode: Mode
-    corpus_size: int
+    target_false_flag_rate: float = field(metadata=stored(Number(0.0, 0.5)))
+    model: str = field(metadata=stored(Text(1, 1000)))
+    mode: Mode = field(metadata=stored(Choice(get_args(Mode))))
+    corpus_size: int = field(metadata=stored(Number(1, 1e12, integer=True)))
     #: Share of the corpus's own pairs estimated to be mismatches (self mode).
-    estimated_mismatch_rate: float = 0.0
-    versions: dict[str, str] = field(default_factory=dict)
+    estimated_mismatch_rate: float = field(default=0.0, metadata=stored(PROBABILITY))
+    versions: dict[str, str] = field(
+        default_factory=dict, metadata=stored(Mapping(Text(0, 200), 64))
+    )
     #: The backend whose similarities the calibration was fitted on ("torch" or "onnx").
-    backend: str = "torch"
+    backend: str = field(default="torch", metadata=stored(Choice(BACKENDS)))
     #: The cheap first stage fitted on the same pairs (None: every pair goes to the model).
-    cascade: Cascade | None = None
+    cascade: Cascade | None = field(default=None, metadata=stored(Nullable(Record(Cascade))))
     #: The decision for pairs read together as a corpus (None: not fitted).
-    context: ContextDecision | None = None
+    context: ContextDecision | None = field(
+        default=None, metadata=stored(Nullable(Record(ContextDecision)))
+    )
 
     @classmethod
     def of(
@@ -182,63 +204,50 @@ class Calibration(Logistic):
                 f'{source}: not a headcheck calibration file (expected "format": "{FORMAT}"); '
                 "recreate it with `headcheck calibrate`"
             )
-        check_schema(data, source)
-        return cls._validated(data, source)
-
-    @classmethod
-    def _validated(cls, data: Any, source: str) -> Calibration:
-        def fail(message: str) -> CalibrationError:
-            return CalibrationError(f"{source}: {message}; recreate it with `headcheck calibrate`")
-
-        if not isinstance(data, dict) or data.get("format") != FORMAT:
-            raise fail(f'not a headcheck calibration file (expected "format": "{FORMAT}")')
-        if data.get("format_version") != FORMAT_VERSION:
-            raise fail(f"format_version {data.get('format_version')!r} is not {FORMAT_VERSION}")
-        names = data.get("feature_names")
-        if names != list(FEATURE_NAMES):
-            raise fail(f"feature_names {names!r} differ from this version's {list(FEATURE_NAMES)}")
-
-        mode = data.get("mode")
-        if mode not in ("default", "self", "labelled"):
-            raise fail(f"mode must be 'default', 'self' or 'labelled', got {mode!r}")
-        model, size, versions = data.get("model"), data.get("corpus_size"), data.get("versions", {})
-        if not isinstance(model, str) or not model:
-            raise fail("model must be a non-empty string")
-        if isinstance(size, bool) or not isinstance(size, int) or size < 1:
-            raise fail(f"corpus_size must be a positive integer, got {size!r}")
-        if not isinstance(versions, dict) or not all(
-            isinstance(k, str) and isinstance(v, str) for k, v in versions.items()
-        ):
-            raise fail("versions must map names to version strings")
-        backend = data.get("backend", "torch")
-        if backend not in BACKENDS:
-            raise fail(f"backend must be one of {', '.join(BACKENDS)}, got {backend!r}")
-        cascade = data.get("cascade")
-        if cascade is not None:
-            cascade = Cascade.from_dict(cascade, fail)
-        context = data.get("context")
-        if context is not None:
-            context = ContextDecision.from_dict(context, fail)
-        known = {f.name for f in cls.__dataclass_fields__.values()} | {"format", "format_version"}
-        unknown = sorted(set(data) - known)
-        if unknown:
-            raise fail(f"unknown field(s) {unknown}")
-        return cls(
-            feature_names=FEATURE_NAMES,
-            **checked_decision(data, len(FEATURE_NAMES), fail),
-            target_false_flag_rate=number_field(data, "target_false_flag_rate", 0.0, 0.5, fail),
-            model=model,
-            mode=mode,
-            corpus_size=size,
-            versions=dict(versions),
-            backend=backend,
-            cascade=cascade,
-            context=context,
-        )
+        return read(data, source)
 
 
 #: The ``calibration`` that stands for the decision shipped with headcheck.
 DEFAULT = "default"
+
+
+#: What a calibration file holds: the format's name and version, then the fields.
+FILE = Record(
+    Calibration,
+    head={
+        "format": Const(FORMAT, "the format"),
+        "format_version": Const(FORMAT_VERSION, "this version's format"),
+    },
+)
+
+
+def read(data: Any, source: str) -> Calibration:
+    """The calibration a file's parsed JSON holds, checked against FILE: CalibrationError
+    naming the first place that breaks it."""
+    try:
+        calibration: Calibration = FILE.read(data)
+    except Invalid as exc:
+        raise CalibrationError(
+            f"{source}: not a valid calibration file: {exc}; recreate it with `headcheck calibrate`"
+        ) from exc
+    return calibration
+
+
+def schema() -> dict[str, Any]:
+    """The JSON Schema of calibration files, as FILE declares it (and SCHEMA_FILE holds)."""
+    return json_schema(
+        FILE,
+        title="headcheck calibration file",
+        description=(
+            "Written by `headcheck calibrate`; read by Calibration.load. Generated from the "
+            "declarations in headcheck.calibrate.calibration (headcheck.schema)."
+        ),
+        uri="https://headcheck.invalid/calibration.schema.json",
+    )
+
+
+def no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a number a calibration file may hold")
 
 
 #: Digests of calibrations met lately, by object (a calibration is immutable; the object is
@@ -262,11 +271,9 @@ def default_calibration(backend: str = "torch") -> Calibration:
     from importlib.resources import files
 
     folder = files("headcheck.calibrate").joinpath("defaults")
-    stored = folder.joinpath(f"{backend}.json")
-    if not stored.is_file():
-        stored = folder.joinpath("torch.json")
-    # Checked as any file is, but for the JSON Schema: walking the schema over 200 trees takes
-    # over a second of every start, and the tests hold the shipped files to it.
-    source = f"headcheck's default decision ({stored})"
-    data = json.loads(stored.read_text(encoding="utf-8"), parse_constant=no_constant)
-    return replace(Calibration._validated(data, source), backend=backend)
+    shipped = folder.joinpath(f"{backend}.json")
+    if not shipped.is_file():
+        shipped = folder.joinpath("torch.json")
+    source = f"headcheck's default decision ({shipped})"
+    data = json.loads(shipped.read_text(encoding="utf-8"), parse_constant=no_constant)
+    return replace(read(data, source), backend=backend)

@@ -4,22 +4,27 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
-from headcheck.calibrate.validate import number_field
 from headcheck.decide.boosted import Trees
 from headcheck.decide.context import CONTEXT_FEATURE_NAMES, DEFAULT_BLOCK, NEIGHBOURS
 from headcheck.decide.features import FEATURE_NAMES
+from headcheck.schema import Array, Const, Number, Record, stored
 
 #: Headlines of at most this many words get their own threshold: they are flagged far more
 #: often than longer ones at a shared cut-off.
 SHORT_HEADLINE_WORDS = 5
 #: The columns of the context decision.
 CONTEXT_DECISION_NAMES = FEATURE_NAMES + CONTEXT_FEATURE_NAMES
+
+#: The stored kinds of the decisions' numbers.
+PROBABILITY = Number(0.0, 1.0)
+INTERCEPT = Number(-1e6, 1e6)
+#: One number per feature of the corpus-free decision.
+VECTOR = Array(Number(-1e12, 1e12), len(FEATURE_NAMES), len(FEATURE_NAMES))
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,14 +33,16 @@ class Logistic:
     bucket: the fields and the arithmetic that :class:`Decision` and the calibration file's
     corpus-free decision (:class:`~headcheck.calibrate.calibration.Calibration`) share."""
 
-    feature_names: tuple[str, ...]
-    mean: tuple[float, ...]
-    scale: tuple[float, ...]
-    coef: tuple[float, ...]
-    intercept: float
+    feature_names: tuple[str, ...] = field(metadata=stored(Const(FEATURE_NAMES)))
+    mean: tuple[float, ...] = field(metadata=stored(VECTOR))
+    scale: tuple[float, ...] = field(
+        metadata=stored(Array(Number(0.0, 1e12, above=True), *(2 * [len(FEATURE_NAMES)])))
+    )
+    coef: tuple[float, ...] = field(metadata=stored(VECTOR))
+    intercept: float = field(metadata=stored(INTERCEPT))
     #: Threshold for headlines of at most SHORT_HEADLINE_WORDS words, and for longer ones.
-    short_threshold: float
-    long_threshold: float
+    short_threshold: float = field(metadata=stored(PROBABILITY))
+    long_threshold: float = field(metadata=stored(PROBABILITY))
 
     def probabilities(self, features: np.ndarray) -> np.ndarray:
         """Mismatch probability of each row of ``features`` (columns: feature_names)."""
@@ -54,7 +61,7 @@ class Decision(Logistic):
     """A fitted logistic decision and its thresholds, as the fitting functions return it."""
 
     #: Share of the corpus's own pairs estimated (self mode) or labelled to be mismatches.
-    estimated_mismatch_rate: float = 0.0
+    estimated_mismatch_rate: float = field(default=0.0, metadata=stored(PROBABILITY))
 
     def fields(self) -> dict[str, Any]:
         return {name: getattr(self, name) for name in Decision.__dataclass_fields__}
@@ -66,15 +73,17 @@ class ContextDecision:
     boosted trees (:mod:`headcheck.decide.boosted`) over CONTEXT_DECISION_NAMES, the corpus-relative
     columns read against the corpus, with a threshold per headline-length bucket."""
 
-    feature_names: tuple[str, ...]
-    trees: Trees
-    short_threshold: float
-    long_threshold: float
+    feature_names: tuple[str, ...] = field(metadata=stored(Const(CONTEXT_DECISION_NAMES)))
+    trees: Trees = field(metadata=stored(Record(Trees)))
+    short_threshold: float = field(metadata=stored(PROBABILITY))
+    long_threshold: float = field(metadata=stored(PROBABILITY))
     #: Share of the pairs it was fitted on that were mismatches (labelled).
-    estimated_mismatch_rate: float = 0.0
+    estimated_mismatch_rate: float = field(default=0.0, metadata=stored(PROBABILITY))
     #: Best matches a context feature looks at, and pairs read together as one corpus.
-    neighbours: int = NEIGHBOURS
-    block: int = DEFAULT_BLOCK
+    neighbours: int = field(default=NEIGHBOURS, metadata=stored(Number(1, 100, integer=True)))
+    block: int = field(
+        default=DEFAULT_BLOCK, metadata=stored(Number(100, 10_000_000, integer=True))
+    )
 
     def probabilities(self, rows: np.ndarray) -> np.ndarray:
         """Mismatch probability of each row of corpus feature rows."""
@@ -85,23 +94,6 @@ class ContextDecision:
             self.short_threshold if headline_words <= SHORT_HEADLINE_WORDS else self.long_threshold
         )
 
-    @classmethod
-    def from_dict(cls, data: Any, fail: Callable[[str], Exception]) -> ContextDecision:
-        if not isinstance(data, dict):
-            raise fail("context must be an object")
-        if data.get("feature_names") != list(CONTEXT_DECISION_NAMES):
-            raise fail(
-                f"context feature_names {data.get('feature_names')!r} differ from this "
-                f"version's {list(CONTEXT_DECISION_NAMES)}"
-            )
-        values: dict[str, Any] = {
-            key: number_field(data, key, 0.0, 1.0, fail, "context ")
-            for key in ("short_threshold", "long_threshold", "estimated_mismatch_rate")
-        }
-        for key, low, high in (("neighbours", 1, 100), ("block", 100, 10_000_000)):
-            value = data.get(key)
-            if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-                raise fail(f"context {key} must be an integer in [{low}, {high}], got {value!r}")
-            values[key] = value
-        trees = Trees.from_dict(data.get("trees"), len(CONTEXT_DECISION_NAMES), fail)
-        return cls(feature_names=CONTEXT_DECISION_NAMES, trees=trees, **values)
+    def stored_problem(self) -> str | None:
+        """What a schema cannot say: that the trees split on features there are."""
+        return self.trees.problem(len(self.feature_names))

@@ -10,25 +10,31 @@ row goes left where its feature is at most the threshold, and where it is NaN wh
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+
+from headcheck.schema import Array, Invalid, Number, Record, stored
 
 #: The most trees and nodes per tree a stored model may hold (a fitted one has 200 of 15).
 MAX_TREES = 2_000
 MAX_NODES = 1_024
 _NODE_WIDTH = 7
+_VALUE = Number(-1e12, 1e12)
 
 
 @dataclass(frozen=True, slots=True)
 class Trees:
     """A boosted ensemble: ``nodes[t]`` is tree t's node table (columns as above)."""
 
-    baseline: float
-    nodes: tuple[tuple[tuple[float, ...], ...], ...]
+    baseline: float = field(metadata=stored(_VALUE))
+    nodes: tuple[tuple[tuple[float, ...], ...], ...] = field(
+        metadata=stored(
+            Array(Array(Array(_VALUE, _NODE_WIDTH, _NODE_WIDTH), 1, MAX_NODES), 1, MAX_TREES)
+        )
+    )
 
     @classmethod
     def of(cls, model: Any) -> Trees:
@@ -78,48 +84,33 @@ class Trees:
     def to_dict(self) -> dict[str, Any]:
         return {"baseline": self.baseline, "nodes": [list(map(list, t)) for t in self.nodes]}
 
-    @classmethod
-    def from_dict(cls, data: Any, width: int, fail: Callable[[str], Exception]) -> Trees:
-        """Validate stored trees over ``width`` features; ``fail(message)`` builds the error."""
-        if not isinstance(data, dict) or set(data) != {"baseline", "nodes"}:
-            raise fail("trees must be an object with 'baseline' and 'nodes'")
-        baseline, trees = data["baseline"], data["nodes"]
-        if not _finite(baseline):
-            raise fail(f"trees baseline must be a finite number, got {baseline!r}")
-        if not isinstance(trees, list) or not 1 <= len(trees) <= MAX_TREES:
-            raise fail(f"trees nodes must be a list of 1 to {MAX_TREES} trees")
-        checked = []
-        for number, tree in enumerate(trees):
-            if not isinstance(tree, list) or not 1 <= len(tree) <= MAX_NODES:
-                raise fail(f"tree {number} must hold 1 to {MAX_NODES} nodes")
-            for at, node in enumerate(tree):
-                if not (
-                    isinstance(node, list)
-                    and len(node) == _NODE_WIDTH
-                    and all(_finite(v) for v in node)
-                ):
-                    raise fail(f"tree {number}: a node must be {_NODE_WIDTH} finite numbers")
-                feature, _, left, right, _, missing, leaf = node
+    def problem(self, width: int) -> str | None:
+        """What the node tables' shape cannot say, over ``width`` features: that every
+        split names a feature there is and children that come after it (so every walk ends
+        at a leaf), and that the flags are 0 or 1. None when the trees are sound."""
+        for number, tree in enumerate(self.nodes):
+            for at, (feature, _, left, right, _, missing, leaf) in enumerate(tree):
                 if leaf not in (0, 1) or missing not in (0, 1):
-                    raise fail(f"tree {number}: leaf and missing_left must be 0 or 1")
+                    return f"tree {number}: leaf and missing_left must be 0 or 1"
                 if not leaf and not (
-                    float(feature).is_integer()
+                    feature.is_integer()
                     and 0 <= feature < width
-                    # Children come after their parent, so every walk ends at a leaf.
-                    and all(float(c).is_integer() and at < c < len(tree) for c in (left, right))
+                    and all(c.is_integer() and at < c < len(tree) for c in (left, right))
                 ):
-                    raise fail(
+                    return (
                         f"tree {number}: a split names a feature that is not there or a child "
                         "that does not come after it"
                     )
-            checked.append(tuple(tuple(float(v) for v in node) for node in tree))
-        return cls(float(baseline), tuple(checked))
+        return None
 
-
-def _finite(value: Any) -> bool:
-    return (
-        isinstance(value, (int, float))
-        and not isinstance(value, bool)
-        and math.isfinite(value)
-        and abs(value) <= 1e12
-    )
+    @classmethod
+    def from_dict(cls, data: Any, width: int, fail: Callable[[str], Exception]) -> Trees:
+        """Stored trees over ``width`` features, checked; ``fail(message)`` builds the error."""
+        try:
+            trees: Trees = Record(cls).read(data, ("trees",))
+        except Invalid as exc:
+            raise fail(str(exc)) from exc
+        problem = trees.problem(width)
+        if problem:
+            raise fail(problem)
+        return trees

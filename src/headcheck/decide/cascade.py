@@ -14,14 +14,14 @@ share that agrees with the full model on the calibration pairs is kept as ``agre
 
 from __future__ import annotations
 
-import math
-from dataclasses import asdict, dataclass
-from typing import Any, TypeGuard
+from dataclasses import asdict, dataclass, field
+from typing import Any
 
 import numpy as np
 
 from headcheck.decide.features import lexical_features
 from headcheck.embed.static import StaticEmbedder
+from headcheck.schema import Array, Const, Number, stored
 from headcheck.text.prepare import Prepared
 
 CHEAP_FEATURE_NAMES: tuple[str, ...] = (
@@ -36,23 +36,28 @@ CHEAP_FEATURE_NAMES: tuple[str, ...] = (
 #: Share of disagreements with the full model allowed among the pairs decided cheaply.
 DEFAULT_TOLERANCE = 0.002
 
+#: The stored kinds of the cheap stage's numbers.
+_NUMBER = Number(-1e6, 1e6)
+_VECTOR = Array(_NUMBER, len(CHEAP_FEATURE_NAMES), len(CHEAP_FEATURE_NAMES))
+_SHARE = Number(0.0, 1.0)
+
 
 @dataclass(frozen=True, slots=True)
 class Cascade:
     """A fitted cheap stage and its band, stored inside the calibration file."""
 
-    feature_names: tuple[str, ...]
-    margin_coef: tuple[float, ...]
-    margin_intercept: float
-    similarity_coef: tuple[float, ...]
-    similarity_intercept: float
+    feature_names: tuple[str, ...] = field(metadata=stored(Const(CHEAP_FEATURE_NAMES)))
+    margin_coef: tuple[float, ...] = field(metadata=stored(_VECTOR))
+    margin_intercept: float = field(metadata=stored(_NUMBER))
+    similarity_coef: tuple[float, ...] = field(metadata=stored(_VECTOR))
+    similarity_intercept: float = field(metadata=stored(_NUMBER))
     #: Predicted margins at or below ``low`` are genuine, at or above ``high`` flagged.
-    low: float
-    high: float
-    tolerance: float
+    low: float = field(metadata=stored(_NUMBER))
+    high: float = field(metadata=stored(_NUMBER))
+    tolerance: float = field(metadata=stored(Number(0.0, 0.5)))
     #: On the calibration pairs: share decided cheaply, and share of those agreeing.
-    cheap_share: float
-    agreement: float
+    cheap_share: float = field(metadata=stored(_SHARE))
+    agreement: float = field(metadata=stored(_SHARE))
 
     def predict(self, cheap: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(predicted margin, predicted similarity) for each row of cheap features."""
@@ -64,50 +69,11 @@ class Cascade:
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
-    @classmethod
-    def from_dict(cls, data: Any, fail: Any) -> Cascade:
-        """Validate a stored cascade; ``fail(message)`` builds the error to raise."""
-        if not isinstance(data, dict):
-            raise fail("cascade must be an object")
-        if data.get("feature_names") != list(CHEAP_FEATURE_NAMES):
-            raise fail(f"cascade feature_names differ from this version's {CHEAP_FEATURE_NAMES}")
-        unknown = sorted(set(data) - set(cls.__dataclass_fields__))
-        if unknown:
-            raise fail(f"unknown cascade field(s) {unknown}")
-
-        def finite(value: Any) -> TypeGuard[float]:
-            return (
-                isinstance(value, (int, float))
-                and not isinstance(value, bool)
-                and math.isfinite(value)
-                and abs(value) <= 1e6
-            )
-
-        def vector(key: str) -> tuple[float, ...]:
-            value = data.get(key)
-            if not (
-                isinstance(value, list)
-                and len(value) == len(CHEAP_FEATURE_NAMES)
-                and all(finite(v) for v in value)
-            ):
-                raise fail(f"cascade {key} must be {len(CHEAP_FEATURE_NAMES)} finite numbers")
-            return tuple(float(v) for v in value)
-
-        def number(key: str, low: float = -1e6, high: float = 1e6) -> float:
-            value = data.get(key)
-            if not finite(value) or not low <= value <= high:
-                raise fail(f"cascade {key} must be a number in [{low}, {high}], got {value!r}")
-            return float(value)
-
-        cascade = cls(
-            CHEAP_FEATURE_NAMES, vector("margin_coef"), number("margin_intercept"),
-            vector("similarity_coef"), number("similarity_intercept"), number("low"),
-            number("high"), number("tolerance", 0.0, 0.5), number("cheap_share", 0.0, 1.0),
-            number("agreement", 0.0, 1.0),
-        )  # fmt: skip
-        if cascade.low > cascade.high:
-            raise fail(f"cascade low {cascade.low} is above high {cascade.high}")
-        return cascade
+    def stored_problem(self) -> str | None:
+        """What a schema cannot say: that the band is not upside down."""
+        if self.low > self.high:
+            return f"cascade low {self.low} is above high {self.high}"
+        return None
 
 
 def cheap_features(
