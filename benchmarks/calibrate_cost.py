@@ -12,7 +12,6 @@ Usage: python benchmarks/calibrate_cost.py [--rows 10000] [--repeat 2] [--backen
 from __future__ import annotations
 
 import argparse
-import csv
 import json
 import random
 import statistics
@@ -23,14 +22,16 @@ import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-DATA = HERE.parent.parent / "shared" / "data" / "fnc1-train"
+sys.path.insert(0, str(HERE))
+
+import fnc1format  # noqa: E402  (a sibling script, not a package)
+
+DATA = fnc1format.FNC1
 
 
 def write_rows(path: Path, rows: int) -> None:
-    with open(DATA / "train_bodies.csv", encoding="utf-8", newline="") as f:
-        bodies = {r["Body ID"]: r["articleBody"] for r in csv.DictReader(f)}
-    with open(DATA / "train_stances.csv", encoding="utf-8", newline="") as f:
-        pairs = sorted({(r["Headline"], r["Body ID"]) for r in csv.DictReader(f)})
+    bodies = fnc1format.bodies(DATA)
+    pairs = sorted({(r["Headline"], r["Body ID"]) for r in fnc1format.stances(DATA)})
     chosen = random.Random(0).sample(pairs, min(rows, len(pairs)))
     with path.open("w", encoding="utf-8") as f:
         for i, (headline, body) in enumerate(chosen):

@@ -11,7 +11,6 @@ Usage: python benchmarks/calibration.py [--data DIR] [--target 0.01] [--limit N]
 from __future__ import annotations
 
 import argparse
-import csv
 import json
 import random
 import sys
@@ -20,22 +19,24 @@ from pathlib import Path
 from typing import Any
 
 HERE = Path(__file__).resolve().parent
-DEFAULT_DATA = HERE.parent.parent / "shared" / "data"
+sys.path.insert(0, str(HERE))
+
+import fnc1format  # noqa: E402  (a sibling script, not a package)
+
+DEFAULT_DATA = fnc1format.DATA
 SETS = {
-    "fnc1": ("fnc1-train", "train_bodies.csv", "train_stances.csv"),
-    "arc": ("arc-train", "arc_bodies_train.csv", "arc_stances_train.csv"),
+    "fnc1": "fnc1-train",
+    "arc": "arc-train",
 }
 
 
 def load(data: Path, name: str, limit: int | None) -> list[tuple[str, str, int]]:
-    folder, bodies_file, stances_file = SETS[name]
-    with open(data / folder / bodies_file, encoding="utf-8", newline="") as f:
-        bodies = {row["Body ID"]: row["articleBody"] for row in csv.DictReader(f)}
-    with open(data / folder / stances_file, encoding="utf-8", newline="") as f:
-        rows = [
-            (r["Headline"], bodies[r["Body ID"]], int(r["Stance"] == "unrelated"))
-            for r in csv.DictReader(f)
-        ]
+    folder = data / SETS[name]
+    bodies = fnc1format.bodies(folder)
+    rows = [
+        (r["Headline"], bodies[r["Body ID"]], int(r["Stance"] == "unrelated"))
+        for r in fnc1format.stances(folder)
+    ]
     if limit:
         rows = random.Random(0).sample(rows, limit)
     return rows
@@ -100,7 +101,7 @@ def main() -> None:
     from headcheck.calibrate.evaluate import evaluate
 
     for name in args.sets.split(","):
-        folder = args.data / SETS[name][0]
+        folder = args.data / SETS[name]
         if not folder.is_dir():
             sys.exit(f"{folder} not found; pass --data")
         rows = load(args.data, name, args.limit)

@@ -35,7 +35,6 @@ Usage: python benchmarks/faults.py [--data DIR] [--bodies N] [--write rows.jsonl
 from __future__ import annotations
 
 import argparse
-import csv
 import json
 import random
 import re
@@ -48,7 +47,14 @@ from typing import Any
 import numpy as np
 
 HERE = Path(__file__).resolve().parent
-DEFAULT_DATA = HERE.parent.parent / "shared" / "data" / "fnc1-train"
+# The sibling reader of FNC-1-format folders (appended: a test that loads this file keeps its
+# own modules first).
+if str(HERE) not in sys.path:
+    sys.path.append(str(HERE))
+
+import fnc1format  # noqa: E402  (a sibling script, not a package)
+
+DEFAULT_DATA = fnc1format.FNC1
 SEED = 20261127
 
 GENUINE = ("clean", "clean_with_furniture")
@@ -125,14 +131,7 @@ _FIRST_SENTENCE = re.compile(r"^(.{40,400}?[.!?])\s+[\"'“(A-Z0-9]", re.DOTALL)
 
 def load(data: Path) -> tuple[dict[str, str], dict[str, list[str]]]:
     """Bodies by id, and each body's related (agree/disagree/discuss) headlines."""
-    with open(data / "train_bodies.csv", encoding="utf-8", newline="") as f:
-        bodies = {row["Body ID"]: row["articleBody"] for row in csv.DictReader(f)}
-    related: dict[str, list[str]] = {}
-    with open(data / "train_stances.csv", encoding="utf-8", newline="") as f:
-        for row in csv.DictReader(f):
-            if row["Stance"] != "unrelated":
-                related.setdefault(row["Body ID"], []).append(row["Headline"])
-    return bodies, related
+    return fnc1format.bodies(data), fnc1format.related(data)
 
 
 def first_sentence(body: str) -> str | None:
@@ -283,7 +282,7 @@ def main() -> None:
         "the other half's rows, both ways round",
     )
     args = parser.parse_args()
-    if not (args.data / "train_bodies.csv").is_file():
+    if not fnc1format.present(args.data):
         sys.exit(f"FNC-1 data not found in {args.data}; pass --data")
     rows = build(args.data, bodies_limit=args.bodies)
     if args.write:

@@ -36,7 +36,9 @@ import numpy as np
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from crawl import SETS, SHARED, install_memo  # noqa: E402  (a sibling script, not a package)
+import fnc1format  # noqa: E402  (a sibling script, not a package)
+
+from crawl import SETS, SHARED, install_memo  # noqa: E402
 
 STRINGS = HERE / "strings.json"
 SHARES = (0.05, 0.10, 0.20)
@@ -84,13 +86,12 @@ STANCE_BODIES = 400
 
 
 def stance_crawls(work: Path, folders: dict[str, Path]) -> list[tuple[str, Path]]:
-    import pandas as pd
 
     work.mkdir(parents=True, exist_ok=True)
     out = []
     for name, data in folders.items():
-        bodies = pd.read_csv(next(data.glob("*bodies*.csv"))).drop_duplicates("Body ID")
-        stances = pd.read_csv(next(data.glob("*stances*.csv")))
+        bodies, stances = fnc1format.frames(data)
+        bodies = bodies.drop_duplicates("Body ID")
         for share, seed in zip(STANCE_SHARES, SEEDS, strict=False):
             rng = np.random.default_rng(seed)
             sample = min(STANCE_BODIES, len(bodies))
@@ -191,10 +192,9 @@ def stories(related: Any) -> dict[int, int]:
 
 def story_groups(folders: dict[str, Path], sets: dict[str, dict[str, np.ndarray]]) -> None:
     """Put a "group" column in each set's evidence: its rows' story, unique across sets."""
-    import pandas as pd
 
     for number, (name, folder) in enumerate(folders.items()):
-        stances = pd.read_csv(next(folder.glob("*stances*.csv")))
+        stances = fnc1format.frames(folder)[1]
         story = stories(stances[stances.Stance != "unrelated"])
         data = sets[name]
         data["group"] = np.array(

@@ -14,7 +14,6 @@ Usage: python benchmarks/fnc1_scan.py [--data DIR] [--work DIR] [--limit N]
 from __future__ import annotations
 
 import argparse
-import csv
 import json
 import random
 import shutil
@@ -29,14 +28,18 @@ from sklearn.metrics import roc_auc_score
 from headcheck.calibrate.evaluate import recall_at
 
 HERE = Path(__file__).resolve().parent
-DEFAULT_DATA = HERE.parent.parent / "shared" / "data" / "fnc1-train"
+# The sibling reader of FNC-1-format folders (appended: a test that loads this file keeps its
+# own modules first).
+if str(HERE) not in sys.path:
+    sys.path.append(str(HERE))
+
+import fnc1format  # noqa: E402  (a sibling script, not a package)
+
+DEFAULT_DATA = fnc1format.FNC1
 
 
 def build(data: Path, work: Path, limit: int | None) -> tuple[Path, Path]:
-    with open(data / "train_bodies.csv", encoding="utf-8", newline="") as f:
-        bodies = {row["Body ID"]: row["articleBody"] for row in csv.DictReader(f)}
-    with open(data / "train_stances.csv", encoding="utf-8", newline="") as f:
-        stances = list(csv.DictReader(f))
+    bodies, stances = fnc1format.bodies(data), fnc1format.stances(data)
     if limit:
         stances = random.Random(0).sample(stances, limit)
     pairs, distinct = work / "pairs.jsonl", work / "distinct.jsonl"
@@ -83,7 +86,7 @@ def main() -> None:
     parser.add_argument("--work", type=Path, default=Path("/tmp/headcheck-fnc1"))
     parser.add_argument("--limit", type=int, default=None, help="sample this many pairs")
     args = parser.parse_args()
-    if not (args.data / "train_stances.csv").is_file():
+    if not fnc1format.present(args.data):
         sys.exit(f"FNC-1 data not found in {args.data}; pass --data")
     args.work.mkdir(parents=True, exist_ok=True)
     pairs, distinct = build(args.data, args.work, args.limit)

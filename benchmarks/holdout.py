@@ -33,6 +33,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 import fit_default  # noqa: E402  (a sibling script, not a package)
+import fnc1format  # noqa: E402
 
 from crawl import KINDS, SHORT, install_memo  # noqa: E402
 
@@ -42,12 +43,9 @@ SEEDS = (1, 2, 3)
 
 def split(data: Path, into: Path, seed: int) -> tuple[Path, Path]:
     """Write the two halves of ``data`` (whole stories each) as FNC-1 folders under ``into``."""
-    import pandas as pd
 
-    bodies_csv = next(data.glob("*bodies*.csv"))
-    stances_csv = next(data.glob("*stances*.csv"))
-    bodies = pd.read_csv(bodies_csv)
-    stances = pd.read_csv(stances_csv)
+    bodies_csv, stances_csv = fnc1format.files(data)
+    bodies, stances = fnc1format.frames(data)
     story = fit_default.stories(stances[stances.Stance != "unrelated"])
     ids = bodies["Body ID"].astype(int).tolist()
     of = {b: story.get(b, b) for b in ids}

@@ -10,7 +10,7 @@ import fnc1
 from headcheck import Detector
 from headcheck.calibrate.corpus import calibrate
 
-if not (fnc1.FNC1 / "train_stances.csv").is_file():
+if not fnc1.fnc1format.present(fnc1.FNC1):
     pytest.skip(f"FNC-1 data not found at {fnc1.FNC1}", allow_module_level=True)
 
 
