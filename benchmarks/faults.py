@@ -47,8 +47,8 @@ from typing import Any
 import numpy as np
 
 HERE = Path(__file__).resolve().parent
-# The sibling reader of FNC-1-format folders (appended: a test that loads this file keeps its
-# own modules first).
+# The sibling reader of FNC-1-format folders. Appended, not put first: tests/test_fault_benchmark
+# loads this file, and the suite's own modules (tests/crawl) must keep their names.
 if str(HERE) not in sys.path:
     sys.path.append(str(HERE))
 

@@ -28,10 +28,7 @@ from sklearn.metrics import roc_auc_score
 from headcheck.calibrate.evaluate import recall_at
 
 HERE = Path(__file__).resolve().parent
-# The sibling reader of FNC-1-format folders (appended: a test that loads this file keeps its
-# own modules first).
-if str(HERE) not in sys.path:
-    sys.path.append(str(HERE))
+sys.path.insert(0, str(HERE))
 
 import fnc1format  # noqa: E402  (a sibling script, not a package)
 

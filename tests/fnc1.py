@@ -27,7 +27,7 @@ needs_fnc1 = pytest.mark.skipif(
 @functools.cache
 def bodies() -> dict[str, str]:
     """Each body's text by its id."""
-    return dict(fnc1format.bodies(FNC1))
+    return fnc1format.bodies(FNC1)
 
 
 @functools.cache

@@ -24,7 +24,8 @@ CONTEXT_DECISION_NAMES = FEATURE_NAMES + CONTEXT_FEATURE_NAMES
 PROBABILITY = Number(0.0, 1.0)
 INTERCEPT = Number(-1e6, 1e6)
 #: One number per feature of the corpus-free decision.
-VECTOR = Array(Number(-1e12, 1e12), len(FEATURE_NAMES), len(FEATURE_NAMES))
+WIDTH = len(FEATURE_NAMES)
+VECTOR = Array(Number(-1e12, 1e12), WIDTH, WIDTH)
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,7 +37,7 @@ class Logistic:
     feature_names: tuple[str, ...] = field(metadata=stored(Const(FEATURE_NAMES)))
     mean: tuple[float, ...] = field(metadata=stored(VECTOR))
     scale: tuple[float, ...] = field(
-        metadata=stored(Array(Number(0.0, 1e12, above=True), *(2 * [len(FEATURE_NAMES)])))
+        metadata=stored(Array(Number(0.0, 1e12, above=True), WIDTH, WIDTH))
     )
     coef: tuple[float, ...] = field(metadata=stored(VECTOR))
     intercept: float = field(metadata=stored(INTERCEPT))
