@@ -137,23 +137,24 @@ class Calibration(Logistic):
 
     # -- storage -------------------------------------------------------------------------------
 
-    def to_json(self) -> str:
+    def to_json(self, *, indent: int | None = 2) -> str:
         # Dataclasses are turned into dicts as json meets them (_fields), not copied deeply
         # first by dataclasses.asdict: the same text, in a fifth of the time for a decision
         # of 200 trees.
         return json.dumps(
             {"format": FORMAT, "format_version": FORMAT_VERSION, **_fields(self)},
-            indent=2,
+            indent=indent,
             default=_fields,
         )
 
     def digest(self) -> str:
-        """SHA-256 of :meth:`to_json`: what names this calibration in a run's checkpoint and
-        in an options fingerprint. Computed once per object."""
+        """SHA-256 of :meth:`to_json` without indents (json's C encoder writes that, a tenth
+        of a second sooner at start for the shipped decision): what names this calibration
+        in a run's checkpoint and in an options fingerprint. Computed once per object."""
         known = _DIGESTS.get(id(self))
         if known is not None and known[0] is self:
             return known[1]
-        value = hashlib.sha256(self.to_json().encode()).hexdigest()
+        value = hashlib.sha256(self.to_json(indent=None).encode()).hexdigest()
         if len(_DIGESTS) >= 8:
             del _DIGESTS[next(iter(_DIGESTS))]
         _DIGESTS[id(self)] = (self, value)

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import hashlib
+import io
 import os
 import stat
 import sys
 import tempfile
+import zipfile
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
+from typing import Any
 
 #: Environment variable that moves the cache folder (e.g. to a shared disk on a cluster).
 CACHE_ENV = "HEADCHECK_CACHE"
@@ -116,3 +119,48 @@ def warn_rebuild(path: Path, problem: str, what: str) -> None:
         file=sys.stderr,
         flush=True,
     )
+
+
+def arrays_in(data: bytes) -> dict[str, Any]:
+    """The arrays of an ``.npz`` file's bytes, by name, without copying them (read-only
+    views of ``data``, which stays alive with them): its members are stored, as
+    ``numpy.savez`` writes them, and the bytes were checked by :func:`read_verified`, so
+    reading them is only parsing each member's header. A compressed member is unpacked."""
+    import numpy as np
+
+    arrays: dict[str, Any] = {}
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        for info in archive.infolist():
+            name = info.filename.removesuffix(".npy")
+            if info.compress_type != zipfile.ZIP_STORED:
+                arrays[name] = np.load(io.BytesIO(archive.read(info)), allow_pickle=False)
+                continue
+            # The member's bytes follow its local header: 30 bytes, then its name and extra.
+            local = data[info.header_offset : info.header_offset + 30]
+            if len(local) < 30 or local[:4] != b"PK\x03\x04":
+                raise ValueError(f"{info.filename}: no local header where the zip says")
+            start = (
+                info.header_offset
+                + 30
+                + int.from_bytes(local[26:28], "little")
+                + int.from_bytes(local[28:30], "little")
+            )
+            arrays[name] = array_in(memoryview(data)[start : start + info.file_size])
+    return arrays
+
+
+def array_in(data: bytes | memoryview) -> Any:
+    """The array of an ``.npy`` file's bytes, as a read-only view of them (no copy)."""
+    import numpy as np
+
+    source = io.BytesIO(data)
+    major, _ = np.lib.format.read_magic(source)
+    if major == 1:
+        shape, fortran, dtype = np.lib.format.read_array_header_1_0(source)
+    else:
+        shape, fortran, dtype = np.lib.format.read_array_header_2_0(source)
+    if dtype.hasobject:
+        raise ValueError("an array of Python objects is not read from the cache")
+    count = int(np.prod(shape, dtype=np.int64))
+    flat = np.frombuffer(data, dtype=dtype, count=count, offset=source.tell())
+    return flat.reshape(shape, order="F" if fortran else "C")

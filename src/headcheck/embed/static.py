@@ -20,6 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from headcheck.embed.cache import (
+    array_in,
     cache_dir,
     cache_key,
     read_verified,
@@ -92,7 +93,7 @@ class StaticEmbedder:
             np.save(buffer, distil(folder), allow_pickle=False)
             data = buffer.getvalue()
             write_atomically(path, data)
-        self.table = np.load(io.BytesIO(data), allow_pickle=False)
+        self.table = array_in(data)
         self._tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
         self._tokenizer.no_padding()
         self._tokenizer.no_truncation()

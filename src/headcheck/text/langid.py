@@ -38,14 +38,18 @@ def model_arrays() -> dict[str, Any]:
     memory on each start instead (py3langid's own loader would write a temporary file, and
     fail there before a record is read).
     """
-    import io
     import lzma
     from importlib.metadata import version
 
-    import numpy as np
     from py3langid.langid import MODEL_DIR, MODEL_FILE
 
-    from headcheck.embed.cache import cache_dir, read_verified, warn_rebuild, write_atomically
+    from headcheck.embed.cache import (
+        arrays_in,
+        cache_dir,
+        read_verified,
+        warn_rebuild,
+        write_atomically,
+    )
 
     path = cache_dir() / "langid" / f"py3langid-{version('py3langid')}.npz"
     data, problem = read_verified(path)
@@ -56,8 +60,8 @@ def model_arrays() -> dict[str, Any]:
             data = source.read()
         with contextlib.suppress(OSError):  # then unpacked again next time: slower, as right
             write_atomically(path, data)
-    with np.load(io.BytesIO(data), allow_pickle=False) as unpacked:
-        return {name: np.asarray(unpacked[name]) for name in _MODEL_ARRAYS}
+    arrays = arrays_in(data)
+    return {name: arrays[name] for name in _MODEL_ARRAYS}
 
 
 class Scorer:
