@@ -119,8 +119,8 @@ class CorpusIndex:
         leads: Sequence[str],
         lead_vectors: np.ndarray,
     ) -> CorpusIndex:
-        headline_rows, headline_at = _distinct(headlines)
-        lead_rows, lead_at = _distinct(leads)
+        headline_rows, headline_at, _ = _distinct(headlines)
+        lead_rows, lead_at, _ = _distinct(leads)
         bodies_of: dict[int, set[int]] = {}
         headlines_of: dict[int, set[int]] = {}
         for headline, lead in zip(headlines, leads, strict=True):
@@ -177,19 +177,45 @@ class CorpusIndex:
 
 
 def _top_mean(similarity: np.ndarray, values: np.ndarray, take: int) -> np.ndarray:
-    """Per row: the mean of ``values`` at the ``take`` columns where ``similarity`` is highest."""
+    """Per row: the mean of ``values`` at the ``take`` columns where ``similarity`` is highest,
+    ties shared: where several columns tie for the last places, each of them counts for its
+    share of those places. So the result does not hang on which of equal columns a selection
+    happens to pick (a headline in the corpus ten times is ten equal columns): not on the
+    rows' order, nor on the rounding of a threaded matrix product. -inf where the ``take``
+    highest include a -inf (a row with fewer than ``take`` columns to read)."""
     top = np.argpartition(-similarity, take - 1, axis=1)[:, :take]
-    return np.take_along_axis(values, top, axis=1).mean(axis=1)
+    last = np.take_along_axis(similarity, top, axis=1).min(axis=1, keepdims=True)
+    total = np.take_along_axis(values, top, axis=1).sum(axis=1, dtype=np.float64)
+    # Rows where more than `take` columns reach the last place: ties there share it.
+    shared = np.flatnonzero(np.count_nonzero(similarity >= last, axis=1) > take)
+    if len(shared):
+        rows, last_of, zero = similarity[shared], last[shared], values.dtype.type(0)
+        above = rows > last_of
+        tied = rows == last_of
+        share = (take - np.count_nonzero(above, axis=1)) / np.count_nonzero(tied, axis=1)
+        total[shared] = np.where(above, values[shared], zero).sum(axis=1, dtype=np.float64)
+        total[shared] += share * np.where(tied, values[shared], zero).sum(axis=1, dtype=np.float64)
+    return np.where(np.isfinite(last[:, 0]), total / take, -np.inf)
 
 
 def _pairs_side(
-    queries: np.ndarray, partners: np.ndarray, same: np.ndarray, k: int
+    queries: np.ndarray,
+    query_ids: np.ndarray,
+    partners: np.ndarray,
+    partner_ids: np.ndarray,
+    same: np.ndarray,
+    k: int,
 ) -> tuple[np.ndarray, np.ndarray]:
     """For each pair, searched among the other pairs (``same`` marks, per pair, those that
-    do not count as others: ids equal to its own): the mean cosine between its ``partners``
-    row and those of the k pairs nearest by ``queries``, and that mean over the k pairs
-    nearest by ``partners`` (how well the best of them fit)."""
-    n = len(queries)
+    do not count as others: ids equal to its own): the mean cosine between its partner's
+    vector and those of the k pairs nearest by query, and that mean over the k pairs nearest
+    by partner (how well the best of them fit).
+
+    ``queries`` and ``partners`` hold a vector per distinct text, and ``query_ids`` and
+    ``partner_ids`` each pair's row in them: a cosine is taken once per distinct text and
+    spread to its pairs, so that copies of a text are exactly equal columns, which
+    :func:`_top_mean` then reads as ties."""
+    n = len(query_ids)
     by_query, by_partner = np.zeros(n), np.zeros(n)
     if n < 2:
         return by_query, by_partner
@@ -197,8 +223,8 @@ def _pairs_side(
     for start in range(0, n, _CHUNK):
         rows = slice(start, start + _CHUNK)
         excluded = same[rows, None] == same[None, :]
-        query_similarity = queries[rows] @ queries.T
-        partner_similarity = partners[rows] @ partners.T
+        query_similarity = _spread(queries[query_ids[rows]] @ queries.T, query_ids)
+        partner_similarity = _spread(partners[partner_ids[rows]] @ partners.T, partner_ids)
         query_similarity[excluded] = -np.inf
         partner_similarity[excluded] = -np.inf
         by_query[rows] = _top_mean(query_similarity, partner_similarity, take)
@@ -210,6 +236,11 @@ def _pairs_side(
     )
 
 
+def _spread(similarity: np.ndarray, ids: np.ndarray) -> np.ndarray:
+    """Columns per distinct text spread to a column per pair (as they are where all differ)."""
+    return similarity if similarity.shape[1] == len(ids) else similarity[:, ids]
+
+
 def neighbour_features(
     headlines: Sequence[str],
     headline_vectors: np.ndarray,
@@ -219,12 +250,17 @@ def neighbour_features(
     neighbours: int = NEIGHBOURS,
 ) -> np.ndarray:
     """The ``neighbour_*`` columns of a corpus's pairs."""
-    lead_ids = np.array([hash(t) for t in leads])  # copies of the body are no neighbours
-    rows = np.arange(len(headlines))  # the same headline on other bodies is
-    headlines_near, best_headlines = _pairs_side(
-        lead_vectors, headline_vectors, lead_ids, neighbours
+    _, headline_at, headline_of = _distinct(headlines)
+    _, lead_at, lead_of = _distinct(leads)
+    distinct_headlines, headline_ids = headline_vectors[headline_at], np.array(headline_of)
+    distinct_leads, lead_ids = lead_vectors[lead_at], np.array(lead_of)
+    rows = np.arange(len(headlines))  # the same headline on other bodies is a neighbour
+    headlines_near, best_headlines = _pairs_side(  # copies of the body are none
+        distinct_leads, lead_ids, distinct_headlines, headline_ids, lead_ids, neighbours
     )
-    bodies_near, best_bodies = _pairs_side(headline_vectors, lead_vectors, rows, neighbours)
+    bodies_near, best_bodies = _pairs_side(
+        distinct_headlines, headline_ids, distinct_leads, lead_ids, rows, neighbours
+    )
     return np.column_stack(
         [headlines_near, bodies_near, headlines_near - best_headlines, bodies_near - best_bodies]
     )
@@ -258,12 +294,16 @@ def _repeat_gap(
     return gap
 
 
-def _distinct(texts: Sequence[str]) -> tuple[dict[str, int], list[int]]:
-    """Each distinct text's row in the index, and the position of its first occurrence."""
+def _distinct(texts: Sequence[str]) -> tuple[dict[str, int], list[int], list[int]]:
+    """Each distinct text's row in the index, the position of its first occurrence, and
+    each text's row."""
     rows: dict[str, int] = {}
     at: list[int] = []
+    of: list[int] = []
     for i, text in enumerate(texts):
-        if text not in rows:
-            rows[text] = len(at)
+        row = rows.get(text)
+        if row is None:
+            row = rows[text] = len(at)
             at.append(i)
-    return rows, at
+        of.append(row)
+    return rows, at, of
