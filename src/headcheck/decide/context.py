@@ -36,6 +36,12 @@ index of the distinct headlines and leads of the pairs checked together (a *bloc
 * ``neighbour_bodies``: the same from the headline's side: the mean cosine between this
   body's lead and the leads under the NEIGHBOURS headlines most like this one.
 
+In both, copies of a text are equal candidates, and where more of them tie for the last of
+the NEIGHBOURS places than there are places, each counts for its share (a headline in the
+crawl fifty times has forty-nine copies at cosine 1): the columns do not depend on the rows'
+order or on a threaded matrix product's rounding, so Spark's one-thread workers and a scan
+on all cores write the same verdicts.
+
 A block holding fewer than MIN_BODIES distinct bodies is too small to be a corpus; its pairs
 are decided without these features.
 
