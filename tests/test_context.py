@@ -16,13 +16,9 @@ from headcheck.calibrate.calibration import Calibration
 from headcheck.calibrate.corpus import MIN_CALIBRATION_PAIRS
 from headcheck.calibrate.decisions import CONTEXT_DECISION_NAMES, ContextDecision
 from headcheck.decide.boosted import Trees
-from headcheck.decide.context import (
-    INDEX_FEATURE_NAMES,
-    MIN_BODIES,
-    CorpusIndex,
-    neighbour_features,
-)
+from headcheck.decide.context import INDEX_FEATURE_NAMES, MIN_BODIES, CorpusIndex
 from headcheck.decide.features import FEATURE_NAMES
+from headcheck.decide.neighbours import neighbour_features
 from headcheck.decide.teasers import cut_copies
 from headcheck.errors import CalibrationError
 

@@ -15,9 +15,10 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from headcheck.calibrate.decisions import CONTEXT_DECISION_NAMES, ContextDecision
-from headcheck.decide.context import MIN_BODIES, CorpusIndex, neighbour_features
+from headcheck.decide.context import MIN_BODIES, CorpusIndex
 from headcheck.decide.features import FEATURE_NAMES
 from headcheck.decide.interface import Kept, Pairs
+from headcheck.decide.neighbours import neighbour_features
 from headcheck.decide.relative import relative_to_corpus
 from headcheck.decide.teasers import Teasers, body_features, cut_copies
 from headcheck.result import CheckResult, Reason, Stage
