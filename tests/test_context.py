@@ -113,18 +113,22 @@ def test_neighbour_features_do_not_hang_on_threads_or_row_order() -> None:
     rows), nor the order of the rows."""
     threadpoolctl = pytest.importorskip("threadpoolctl", reason="scikit-learn installs it")
     texts = repeated_corpus()
+    index = CorpusIndex.of(*texts)
     with threadpoolctl.threadpool_limits(1):
-        one = neighbour_features(*texts)
+        one = neighbour_features(index, texts[0], texts[2])
     with threadpoolctl.threadpool_limits(2):
-        two = neighbour_features(*texts)
+        two = neighbour_features(index, texts[0], texts[2])
     assert np.abs(one - two).max() < 1e-5
     order = np.random.default_rng(1).permutation(len(texts[0]))
     headlines, headline_vectors, leads, lead_vectors = texts
-    shuffled = neighbour_features(
+    shuffled_texts = (
         [headlines[i] for i in order],
         headline_vectors[order],
         [leads[i] for i in order],
         lead_vectors[order],
+    )
+    shuffled = neighbour_features(
+        CorpusIndex.of(*shuffled_texts), shuffled_texts[0], shuffled_texts[2]
     )
     assert np.abs(shuffled - one[order]).max() < 1e-5
 
@@ -140,7 +144,8 @@ def test_ties_for_the_last_neighbours_share_their_places() -> None:
     others = [unit(0, 0, 1, 0.1 * i) for i in range(4)]
     headline_vectors = np.stack([head] * 7 + [unit(0, 0.1, 1, 0.1 * i) for i in range(4)])
     lead_vectors = np.stack([own, own, near, near, far, far, far, *others])
-    rows = neighbour_features(headlines, headline_vectors, leads, lead_vectors)
+    index = CorpusIndex.of(headlines, headline_vectors, leads, lead_vectors)
+    rows = neighbour_features(index, headlines, leads)
     # Pair 0 (own body): its other copies are pairs 1-6, all at headline cosine 1. Any five
     # of them would give 0.52 (a "far" left out) or 0.36 (the other "own").
     expected = (own @ own + 2 * (own @ near) + 3 * (own @ far)) / 6

@@ -125,8 +125,8 @@ class CorpusIndex:
         leads: Sequence[str],
         lead_vectors: np.ndarray,
     ) -> CorpusIndex:
-        headline_rows, headline_at, _ = distinct_texts(headlines)
-        lead_rows, lead_at, _ = distinct_texts(leads)
+        headline_rows, headline_at = _distinct(headlines)
+        lead_rows, lead_at = _distinct(leads)
         bodies_of: dict[int, set[int]] = {}
         headlines_of: dict[int, set[int]] = {}
         for headline, lead in zip(headlines, leads, strict=True):
@@ -210,16 +210,12 @@ def _repeat_gap(
     return gap
 
 
-def distinct_texts(texts: Sequence[str]) -> tuple[dict[str, int], list[int], list[int]]:
-    """Each distinct text's row in the index, the position of its first occurrence, and
-    each text's row."""
+def _distinct(texts: Sequence[str]) -> tuple[dict[str, int], list[int]]:
+    """Each distinct text's row in the index, and the position of its first occurrence."""
     rows: dict[str, int] = {}
     at: list[int] = []
-    of: list[int] = []
     for i, text in enumerate(texts):
-        row = rows.get(text)
-        if row is None:
-            row = rows[text] = len(at)
+        if text not in rows:
+            rows[text] = len(at)
             at.append(i)
-        of.append(row)
-    return rows, at, of
+    return rows, at

@@ -81,7 +81,7 @@ def corpus_evidence(
             base,
             index.features(*texts, neighbours=neighbours),
             extra,
-            neighbour_features(*texts, neighbours=neighbours),
+            neighbour_features(index, texts[0], texts[2], neighbours=neighbours),
         ]
     )
     relative = relative_to_corpus(rows, CONTEXT_DECISION_NAMES)

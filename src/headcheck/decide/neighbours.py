@@ -8,7 +8,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from headcheck.decide.context import CHUNK, NEIGHBOURS, distinct_texts
+from headcheck.decide.context import CHUNK, NEIGHBOURS, CorpusIndex
 
 
 def _top_mean(similarity: np.ndarray, values: np.ndarray, take: int) -> np.ndarray:
@@ -77,24 +77,22 @@ def _spread(similarity: np.ndarray, ids: np.ndarray) -> np.ndarray:
 
 
 def neighbour_features(
+    index: CorpusIndex,
     headlines: Sequence[str],
-    headline_vectors: np.ndarray,
     leads: Sequence[str],
-    lead_vectors: np.ndarray,
     *,
     neighbours: int = NEIGHBOURS,
 ) -> np.ndarray:
-    """The ``neighbour_*`` columns of a corpus's pairs."""
-    _, headline_at, headline_of = distinct_texts(headlines)
-    _, lead_at, lead_of = distinct_texts(leads)
-    distinct_headlines, headline_ids = headline_vectors[headline_at], np.array(headline_of)
-    distinct_leads, lead_ids = lead_vectors[lead_at], np.array(lead_of)
+    """The ``neighbour_*`` columns of the pairs ``index`` was built from: its distinct
+    headlines and leads, with their vectors, are the columns the searches spread."""
+    headline_ids = np.array([index.headline_rows[t] for t in headlines], dtype=np.intp)
+    lead_ids = np.array([index.lead_rows[t] for t in leads], dtype=np.intp)
     rows = np.arange(len(headlines))  # the same headline on other bodies is a neighbour
     headlines_near, best_headlines = _pairs_side(  # copies of the body are none
-        distinct_leads, lead_ids, distinct_headlines, headline_ids, lead_ids, neighbours
+        index.leads, lead_ids, index.headlines, headline_ids, lead_ids, neighbours
     )
     bodies_near, best_bodies = _pairs_side(
-        distinct_headlines, headline_ids, distinct_leads, lead_ids, rows, neighbours
+        index.headlines, headline_ids, index.leads, lead_ids, rows, neighbours
     )
     return np.column_stack(
         [headlines_near, bodies_near, headlines_near - best_headlines, bodies_near - best_bodies]
