@@ -107,6 +107,22 @@ def test_onnx_vectors_do_not_depend_on_their_batch() -> None:
     assert np.array_equal(alone, crowded)
 
 
+def test_onnx_texts_run_side_by_side_keep_their_order_and_vectors() -> None:
+    """With several threads the onnx encoder runs texts side by side; each text still gets
+    the vector it gets alone on one thread, in its place, whatever the order of the input."""
+    pytest.importorskip("onnxruntime", reason="the onnx extra is not installed")
+    from headcheck.embed.onnx import OnnxEncoder
+
+    texts = [f"Item {i}: " + "council votes on the harbour plan " * (1 + i % 7) for i in range(40)]
+    one = OnnxEncoder(threads=1)
+    three = OnnxEncoder(threads=3)
+    assert (one.threads, three.threads) == (1, 3)
+    expected = one.encode(texts)
+    assert np.array_equal(three.encode(texts), expected)
+    order = np.random.default_rng(0).permutation(len(texts))
+    assert np.array_equal(three.encode([texts[i] for i in order]), expected[order])
+
+
 def test_a_model_that_fails_to_load_in_a_worker_is_one_error_without_traceback(
     tmp_path: Path, capfd: pytest.CaptureFixture[str]
 ) -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import os
 from collections.abc import Sequence
 
 
@@ -138,11 +137,3 @@ def corpus_arguments(parser: argparse.ArgumentParser, formats: Sequence[str]) ->
         "commands decide each pair on its own evidence (faster; what a calibration without "
         "one, a crawl's pipeline and the cascade do)",
     )
-
-
-def available_cpus() -> int:
-    """The CPUs this process may run on (its affinity, where the platform tells it)."""
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except AttributeError:  # not on Linux
-        return max(1, os.cpu_count() or 1)

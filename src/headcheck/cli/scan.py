@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import sys
 
-from headcheck.cli.arguments import available_cpus
 from headcheck.cli.common import (
     EXIT_GATE,
     EXIT_INTERRUPTED,
@@ -14,6 +13,7 @@ from headcheck.cli.common import (
     fail,
     progress_bar,
 )
+from headcheck.embed.resolve import available_cpus
 
 
 def command(args: argparse.Namespace) -> int:

@@ -32,6 +32,14 @@ Backend = Literal["torch", "onnx"]
 BACKENDS: tuple[str, ...] = get_args(Backend)
 
 
+def available_cpus() -> int:
+    """The CPUs this process may run on (its affinity, where the platform tells it)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not on Linux
+        return max(1, os.cpu_count() or 1)
+
+
 def default_backend() -> Backend:
     """``onnx`` where onnxruntime and onnx are installed (they are dependencies of headcheck,
     so everywhere their wheels exist), else ``torch``."""
