@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -121,6 +122,44 @@ def test_onnx_texts_run_side_by_side_keep_their_order_and_vectors() -> None:
     assert np.array_equal(three.encode(texts), expected)
     order = np.random.default_rng(0).permutation(len(texts))
     assert np.array_equal(three.encode([texts[i] for i in order]), expected[order])
+
+
+def _encode_in_child(encoder: object, texts: list[str], queue: object) -> None:
+    queue.put(encoder.encode(texts))  # type: ignore[attr-defined]
+
+
+def test_an_onnx_encoder_used_before_a_fork_still_encodes_in_the_child() -> None:
+    """A process forked from one whose encoder has run texts side by side gets none of the
+    pool's threads; the encoder must make its own there instead of waiting for ever. (The
+    pool's threads are kept busy across the fork, so that the child's copy of the pool can
+    start no thread of its own: without a pool of its own the child always waits.)"""
+    pytest.importorskip("onnxruntime", reason="the onnx extra is not installed")
+    import multiprocessing
+    import queue as queues
+
+    if "fork" not in multiprocessing.get_all_start_methods():
+        pytest.skip("this platform cannot fork")
+    from headcheck.embed.onnx import OnnxEncoder
+
+    encoder = OnnxEncoder(threads=2)
+    texts = ["Council approves the harbour plan", "The vote ended a decade of dispute."]
+    expected = encoder.encode(texts)  # the pool exists now, its threads in this process
+    gate = threading.Event()
+    busy = [encoder._runner.submit(gate.wait) for _ in range(2)]  # type: ignore[union-attr]
+    context = multiprocessing.get_context("fork")
+    results = context.Queue()
+    child = context.Process(target=_encode_in_child, args=(encoder, texts, results))
+    child.start()
+    try:
+        got = results.get(timeout=60)
+    except queues.Empty:
+        pytest.fail("the forked child's encode never returned")
+    finally:
+        gate.set()
+        child.kill()
+        child.join()
+    assert all(b.result(timeout=10) for b in busy)
+    assert np.array_equal(got, expected)
 
 
 def test_a_model_that_fails_to_load_in_a_worker_is_one_error_without_traceback(

@@ -196,6 +196,7 @@ class OnnxEncoder:
         # embedded 99, with the same vectors).
         self.threads = threads or available_cpus()
         self._runner: ThreadPoolExecutor | None = None
+        self._runner_pid = 0
         options = onnxruntime.SessionOptions()
         options.intra_op_num_threads = 1
         options.inter_op_num_threads = 1
@@ -224,9 +225,7 @@ class OnnxEncoder:
         # cache. Alone, each text gets the same vector every time, at no padding cost (about
         # 200 texts/s on one thread, within 8% of the best batching), whichever thread runs it.
         if self.threads > 1 and len(encodings) > 1:
-            if self._runner is None:
-                self._runner = ThreadPoolExecutor(self.threads, thread_name_prefix="headcheck")
-            vectors = self._runner.map(self._alone, encodings)
+            vectors = self._pool_here().map(self._alone, encodings)
         else:
             vectors = map(self._alone, encodings)
         for i, vector in enumerate(vectors):
@@ -235,6 +234,14 @@ class OnnxEncoder:
 
     def _alone(self, encoding: Any) -> np.ndarray:
         return self._pool([encoding])[0]
+
+    def _pool_here(self) -> ThreadPoolExecutor:
+        """The thread pool of this process: a process forked after the pool was made has
+        none of its threads (work handed to it would wait for ever), so it makes its own."""
+        if self._runner is None or self._runner_pid != os.getpid():
+            self._runner = ThreadPoolExecutor(self.threads, thread_name_prefix="headcheck")
+            self._runner_pid = os.getpid()
+        return self._runner
 
     def _pool(self, encodings: list) -> np.ndarray:
         width = max(len(e.ids) for e in encodings)
