@@ -225,7 +225,7 @@ class OnnxEncoder:
         # cache. Alone, each text gets the same vector every time, at no padding cost (about
         # 200 texts/s on one thread, within 8% of the best batching), whichever thread runs it.
         if self.threads > 1 and len(encodings) > 1:
-            vectors = self._pool_here().map(self._alone, encodings)
+            vectors = self._runner_here().map(self._alone, encodings)
         else:
             vectors = map(self._alone, encodings)
         for i, vector in enumerate(vectors):
@@ -235,7 +235,7 @@ class OnnxEncoder:
     def _alone(self, encoding: Any) -> np.ndarray:
         return self._pool([encoding])[0]
 
-    def _pool_here(self) -> ThreadPoolExecutor:
+    def _runner_here(self) -> ThreadPoolExecutor:
         """The thread pool of this process: a process forked after the pool was made has
         none of its threads (work handed to it would wait for ever), so it makes its own."""
         if self._runner is None or self._runner_pid != os.getpid():
