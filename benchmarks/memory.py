@@ -25,7 +25,7 @@ order. Prints a line a run and the ratio of the two peaks (the target: the large
 1.5 GB and at most 1.10x the small one).
 
 Usage: python benchmarks/memory.py [--rows 1000000] [--small 10000] [--encoder model|hash]
-                                   [--work DIR] [--json FILE]
+                                   [--workers N] [--work DIR] [--json FILE]
 """
 
 from __future__ import annotations
@@ -79,10 +79,12 @@ def read_back(path: Path) -> tuple[int, bool]:
     return count, in_order
 
 
-def scan(source: Path, output: Path, encoder: str) -> dict[str, float]:
+def scan(source: Path, output: Path, encoder: str, workers: int | None) -> dict[str, float]:
     """Seconds and peak RSS (MB) of one scan of ``source``."""
     if encoder == "model":
         command = [headcheck_command(), "scan", str(source), "-o", str(output), "--no-progress"]
+        if workers is not None:
+            command += ["--workers", str(workers)]
         wall, peak, _, cpu = run_measured(command)
         return {"seconds": wall, "peak_mb": peak / 2**20, "cpu_seconds": cpu}
     started = time.perf_counter()
@@ -105,6 +107,9 @@ def main() -> None:
     parser.add_argument("--encoder", choices=["model", "hash"], default="model")
     parser.add_argument("--work", type=Path, default=None, help="folder for the files")
     parser.add_argument("--json", type=Path, default=None, help="also write the figures here")
+    parser.add_argument(
+        "--workers", type=int, default=None, help="scan's --workers (default: scan's own default)"
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(dir=args.work) as folder:
         work = Path(folder)
@@ -117,7 +122,7 @@ def main() -> None:
         for rows in (args.small, args.rows):
             source, output = work / f"rows-{rows}.jsonl", work / f"out-{rows}.jsonl"
             write(source, distinct_rows(base, rows))
-            measured = scan(source, output, args.encoder)
+            measured = scan(source, output, args.encoder, args.workers)
             written, in_order = read_back(output)
             source.unlink()
             output.unlink()

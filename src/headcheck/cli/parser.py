@@ -103,8 +103,10 @@ def build_parser() -> argparse.ArgumentParser:
         "--workers",
         type=positive,
         default=None,
-        help="processes checking in parallel, one CPU thread each (default: the CPUs this "
-        "process may use; an input of one block, 20,000 rows, is checked in this process)",
+        help="processes checking in parallel, one CPU thread each (default: with the onnx "
+        "backend and the corpus decision, this process alone, its transformer running texts "
+        "side by side on every CPU; otherwise the CPUs this process may use; an input of one "
+        "block, 20,000 rows, is checked in this process)",
     )
     scan.add_argument(
         "--resume",

@@ -13,7 +13,6 @@ from headcheck.cli.common import (
     fail,
     progress_bar,
 )
-from headcheck.embed.resolve import available_cpus
 
 
 def command(args: argparse.Namespace) -> int:
@@ -21,7 +20,7 @@ def command(args: argparse.Namespace) -> int:
     from headcheck.io.formats import InputError, detect_format
     from headcheck.io.writers import can_resume
     from headcheck.run.scan import scan_file
-    from headcheck.run.settings import ScanOptions
+    from headcheck.run.settings import ScanOptions, default_workers
 
     try:
         input_format = detect_format(args.input, args.format)
@@ -38,7 +37,7 @@ def command(args: argparse.Namespace) -> int:
             id_field=args.id_field,
             only_flagged=args.only_flagged,
             on_error=args.on_error,
-            workers=args.workers or available_cpus(),
+            workers=args.workers or default_workers(detector.backend, context=not args.no_context),
             max_record_bytes=args.max_record_bytes,
             delimiter=args.delimiter,
         )
