@@ -30,7 +30,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 import tempfile
 import time
@@ -114,11 +113,11 @@ def main() -> None:
     args = parser.parse_args()
 
     from headcheck.embed.onnx import OnnxEncoder
-    from headcheck.embed.resolve import resolve_model
+    from headcheck.embed.resolve import available_cpus, resolve_model
     from headcheck.embed.static import StaticEmbedder
     from headcheck.text.prepare import lead
 
-    cpus = len(os.sched_getaffinity(0))
+    cpus = available_cpus()
     with tempfile.TemporaryDirectory() as folder:
         work = Path(folder)
         labelled = build("fnc1", 0.1, 1, work)
